@@ -1,8 +1,7 @@
 """Load releases from ``standards/<release>/*.yaml`` with ruamel.yaml.
 
 The loader is strict: duplicate keys, unknown fields (with a did-you-mean), wrong types, bad
-durations, YAML syntax errors, tags (``!!python/object`` and any other), recursive aliases and
-alias bombs are rejected, each as one :class:`~svcstd.errors.Problem` naming file:line:column.
+durations, YAML syntax errors, tags (``!!python/object`` and any other) and alias bombs are rejected, each as one :class:`~svcstd.errors.Problem` naming file:line:column.
 Nothing in a spec is ever executed: ruamel's round-trip loader builds plain containers, and
 any tagged node is refused before validation.
 """
@@ -42,7 +41,6 @@ class _Converter:
         self.file = file
         self.positions: dict[Path_, tuple[int, int]] = {}
         self.nodes = 0
-        self._stack: set[int] = set()
 
     def fail(self, message: str, pos: tuple[int, int] | None) -> SpecError:
         line, col = pos if pos else (None, None)
@@ -56,16 +54,12 @@ class _Converter:
                 "write the values out or split the file",
                 pos,
             )
-        if isinstance(node, CommentedMap | CommentedSeq):
-            if id(node) in self._stack:
-                raise self.fail("recursive alias: a node contains itself", pos)
-            self._stack.add(id(node))
-            try:
-                if isinstance(node, CommentedMap):
-                    return self._map(node, path)
-                return self._seq(node, path)
-            finally:
-                self._stack.discard(id(node))
+        # ruamel's round-trip constructor already turns a self-referencing alias into null,
+        # so the tree is acyclic; aliases may still fan out, which the node budget bounds.
+        if isinstance(node, CommentedMap):
+            return self._map(node, path)
+        if isinstance(node, CommentedSeq):
+            return self._seq(node, path)
         tag = getattr(node, "tag", None)
         if tag is not None and getattr(tag, "value", None) is not None or hasattr(node, "yaml_tag"):
             shown = getattr(tag, "value", tag)
@@ -265,7 +259,7 @@ def _message(err: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) 
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return f"{shown}: {text}"
     value = err.get("input")
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list) or repr(value) in text:
         return f"{shown}: {text}"
     return f"{shown}: {text} (got {value!r})"
 
@@ -273,10 +267,41 @@ def _message(err: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) 
 def _shown(loc: tuple[Any, ...]) -> str:
     out = ""
     for comp in loc:
-        if isinstance(comp, str) and "-" in comp:
-            continue  # a discriminator tag such as 'limit-share', not a key
         out += f"[{comp}]" if isinstance(comp, int) else (f".{comp}" if out else str(comp))
     return out or "file"
+
+
+def _is_branch_label(comp: Any) -> bool:
+    """Pydantic names union branches 'list[...]', 'function-after[...]', 'TimeRange', 'str'."""
+    return isinstance(comp, str) and (
+        "[" in comp or comp[:1].isupper() or comp in ("str", "int", "float", "bool", "constrained-str")
+    )
+
+
+def _in_data(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...] | None:
+    """The error location as keys and indexes of the data, without union branch labels.
+
+    ``None`` when the error belongs to a union branch that does not fit the input's shape:
+    for ``list[X] | X`` fields pydantic reports both branches, and only one is meaningful.
+    """
+    kept: list[Any] = []
+    node = data
+    for comp in loc:
+        if _is_branch_label(comp):
+            if comp.startswith("list[") != isinstance(node, list):
+                return None
+        elif isinstance(node, dict) and comp in (node.get("on"), node.get("kind")) and comp not in node:
+            continue  # a discriminator tag such as 'limit-share'
+        elif isinstance(node, dict) and comp in node:
+            kept.append(comp)
+            node = node[comp]
+        elif isinstance(node, list) and isinstance(comp, int) and comp < len(node):
+            kept.append(comp)
+            node = node[comp]
+        else:
+            kept.append(comp)  # a missing or unknown key
+            node = None
+    return tuple(kept)
 
 
 def validate_file(
@@ -288,14 +313,17 @@ def validate_file(
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SpecError(Problem(name, "a spec file must be a mapping of sections", 1, 1))
+        line, col = positions.get((), (1, 1))
+        raise SpecError(Problem(name, "a spec file must be a mapping of sections", line, col))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         seen = set()
         for err in exc.errors(include_url=False):
-            loc = tuple(c for c in err["loc"] if c != LOC_KEY)
+            loc = _in_data(tuple(c for c in err["loc"] if c != LOC_KEY), data)
+            if loc is None:
+                continue
             line, col = _position(positions, loc)
             msg = _message(err, model, loc)
             if (line, msg) not in seen:

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -85,6 +86,11 @@ def _as_list(value: Any) -> Any:
     return [value]
 
 
+def _listed(tp: Any, min_length: int = 0) -> Any:
+    """``list[tp]`` that also accepts one bare ``tp`` (the JSON Schema says so too)."""
+    return Annotated[Annotated[list[tp], Field(min_length=min_length)] | tp, AfterValidator(_as_list)]
+
+
 # --------------------------------------------------------------------------------------------
 # Identifiers
 
@@ -94,7 +100,7 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$")]
 #: Ids of source documents, e.g. ``D001``.
 DocId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
-SlugList = Annotated[list[Slug], BeforeValidator(_as_list)]
+SlugList = _listed(Slug)
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["draft", "active", "retired"]
@@ -119,7 +125,7 @@ class Source(Node):
         return f"{self.document} §{self.section}"
 
 
-SourceList = Annotated[list[Source], BeforeValidator(_as_list)]
+SourceList = _listed(Source)
 
 
 class Alternative(Node):
@@ -244,7 +250,7 @@ class TimeRange(BaseModel):
         return {"type": "string", "pattern": r"^\d{2}:\d{2}-\d{2}:\d{2}$", "examples": ["09:00-12:00"]}
 
 
-DayHours = Annotated[list[TimeRange], BeforeValidator(_as_list)]
+DayHours = _listed(TimeRange)
 
 
 def _drop_loc(value: Any) -> Any:
@@ -370,7 +376,7 @@ class Condition(Node):
         return f"event {self.event}" if self.event else f"state {self.state}"
 
 
-Conditions = Annotated[list[Condition], BeforeValidator(_as_list)]
+Conditions = _listed(Condition)
 
 
 class Clock(Node):
@@ -381,8 +387,8 @@ class Clock(Node):
     cancel, reset, stop, start, pause, resume (documented in the manual).
     """
 
-    start: Conditions = Field(min_length=1)
-    stop: Conditions = Field(min_length=1)
+    start: _listed(Condition, 1)  # type: ignore[valid-type]
+    stop: _listed(Condition, 1)  # type: ignore[valid-type]
     pause: Conditions = []
     resume: Conditions = []
     reset: Conditions = []
@@ -443,7 +449,7 @@ class PriorityTrigger(_Trigger):
     """Fires when a case is opened with, or raised to, one of these priorities."""
 
     on: Literal["priority"]
-    priorities: SlugList = Field(min_length=1)
+    priorities: _listed(Slug, 1)  # type: ignore[valid-type]
 
 
 class EventTrigger(_Trigger):
@@ -555,7 +561,7 @@ class OwnershipRule(Rule):
 
     applies_to: Selector = Selector()
     owner: Literal["first-contact"] = "first-contact"
-    handover_events: SlugList = Field(min_length=1)
+    handover_events: _listed(Slug, 1)  # type: ignore[valid-type]
 
 
 class AuthorityRule(Rule):

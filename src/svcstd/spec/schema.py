@@ -25,3 +25,10 @@ def waiver_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "svcstd waivers file"
     return schema
+
+
+def render(schema: dict[str, Any]) -> str:
+    """The schema as committed: sorted keys, two-space indent, trailing newline."""
+    import json
+
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
