@@ -254,10 +254,16 @@ def run_clock(
 
     paused = phase == "running" and paused_reason() is not None
     deadline: int | None = due_at
+    projected_from = None
     if phase == "running" and due_at is None and not paused and end is not None:
-        deadline = int(limits.add(calendar, end, budget - elapsed, time))
+        projected_from = end
     elif phase == "stopped" and due_at is None and stopped_at is not None:
-        deadline = int(limits.add(calendar, stopped_at, budget - elapsed, time))
+        projected_from = stopped_at
+    if projected_from is not None:
+        try:
+            deadline = int(limits.add(calendar, projected_from, budget - elapsed, time))
+        except SvcstdError:
+            deadline = None  # never reached within the calendar's span (e.g. no working hours)
 
     status: Status
     if phase == "cancelled":
