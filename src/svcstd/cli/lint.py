@@ -57,7 +57,7 @@ def command(standards: str, fmt: str, fail_on: str, output: Path | None, list_ru
     """Check the standards for schema errors, broken references and contradictions."""
     if list_rules:
         if fmt == "sarif":
-            raise click.UsageError("--list-rules prints text or json, not sarif")
+            raise SvcstdError(Problem("svcstd lint", "--list-rules prints text or json, not sarif"))
         text = render_rules(list(RULES.values()), fmt)
         code = EXIT_OK
     else:

@@ -171,9 +171,18 @@ def comparable(a: Duration, b: Duration) -> tuple[float, float] | None:
     return None
 
 
-def first_loc(*locs: Loc | None) -> Loc | None:
-    """The first location that is known."""
-    return next((loc for loc in locs if loc is not None), None)
+_NOUNS = {
+    "calendars": "calendar", "roles": "role", "channels": "channel", "categories": "category",
+    "priorities": "priority", "tiers": "tier", "states": "state", "events": "event",
+    "time_limits": "time limit", "escalation_paths": "escalation path", "processes": "process",
+    "record_types": "record type", "archiving": "archiving rule", "retention": "retention rule",
+    "ownership": "ownership rule", "authorities": "authority rule", "kpis": "KPI",
+}  # fmt: skip
+
+
+def noun(section: str) -> str:
+    """What one item of a section is called in messages: ``time_limits`` → ``time limit``."""
+    return _NOUNS.get(section, section)
 
 
 def order(items: Iterable[Any]) -> list[Any]:

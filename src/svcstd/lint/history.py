@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from svcstd.lint.base import Hit, history_rule
+from svcstd.lint.base import Hit, noun, history_rule
 from svcstd.spec.diff import diff_releases
 from svcstd.spec.model import Handbook
 from svcstd.spec.releases import Standards
@@ -155,7 +155,7 @@ def unlisted_change(standards: Standards) -> Iterator[Hit]:
                 fields = ", ".join(f.path for f in change.fields[:3])
                 more = f" ({fields}{', …' if len(change.fields) > 3 else ''})" if fields else ""
                 yield Hit(
-                    f"{change.section} {change.id} {change.kind} since {prev.version}{more} "
+                    f"{noun(change.section)} {change.id} {change.kind} since {prev.version}{more} "
                     "but the changelog does not mention it",
                     where,
                     change.id,

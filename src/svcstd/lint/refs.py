@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
-from svcstd.lint.base import Hit, release_rule, walk
+from svcstd.lint.base import Hit, noun, release_rule, walk
 from svcstd.spec.model import (
     ArchivingRule,
     Condition,
@@ -244,14 +244,14 @@ def duplicate_id(handbook: Handbook) -> Iterator[Hit]:
         item_id: str = item.id  # type: ignore[attr-defined]
         first = seen.get((section, item_id), False)
         if first is not False:
-            yield Hit(f"{section} id {item_id!r} is already defined at {first}", item.where("id"), item_id)
+            yield Hit(f"{noun(section)} id {item_id!r} is already defined at {first}", item.where("id"), item_id)
             continue
         seen[(section, item_id)] = item.where("id")
         if isinstance(item, Rule):
             for rid in [item.id, *item.aliases]:
-                if rid in rule_ids and rule_ids[rid][0] != section:
+                if rid in rule_ids:  # same-section duplicates were reported above
                     other, at = rule_ids[rid]
-                    yield Hit(f"rule id {rid!r} is already used in {other} at {at}", item.where("id"), item_id)
+                    yield Hit(f"rule id {rid!r} is already used by a {noun(other)} at {at}", item.where("id"), item_id)
                 rule_ids.setdefault(rid, (section, item.where("id")))
     for process in handbook.processes:
         steps: dict[str, Loc | None] = {}

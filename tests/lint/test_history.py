@@ -1,0 +1,17 @@
+"""Rules of ``svcstd.lint.history``: each fires on its fixture, exactly where the fixture says."""
+
+from __future__ import annotations
+
+import pytest
+
+from svcstd.lint import history
+from svcstd.lint.base import LintRule
+
+from .helpers import LintJson, assert_fixture_fails, rules_in
+
+RULES = rules_in(history)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rule_reports_its_fixture(rule: LintRule, lint_json: LintJson) -> None:
+    assert_fixture_fails(rule, lint_json)
