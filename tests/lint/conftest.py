@@ -36,4 +36,3 @@ def lint_json(lint_cli: Run) -> LintJson:
         return result.exit_code, json.loads(result.stdout)["findings"]
 
     return run
-

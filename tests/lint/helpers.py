@@ -38,7 +38,9 @@ def assert_fixture_fails(rule: LintRule, lint_json: LintJson) -> None:
     """The rule's fixture exits 1 and reports exactly the lines its ``# expect:`` markers name."""
     folder = FIXTURES / rule.id
     expected = expected_findings(folder)
-    assert any(r == rule.id for r, _, _ in expected), f"{folder} has no '# expect: {rule.id}' marker"
+    assert any(r == rule.id for r, _, _ in expected), (
+        f"{folder} has no '# expect: {rule.id}' marker"
+    )
     code, findings = lint_json(folder)
     assert code == 1
     assert {(f["rule"], f["file"], f["line"]) for f in findings} == expected

@@ -1,4 +1,4 @@
-"""The lint framework: findings sort deterministically, rules are validated, crashes are reported."""
+"""The lint framework: deterministic order, validated rules, crashes reported as findings."""
 
 from __future__ import annotations
 
@@ -16,7 +16,16 @@ from .helpers import FIXTURES
 
 
 def _finding(file: str, line: int, col: int, rule: str) -> Finding:
-    return Finding(rule=rule, slug="ref.x", severity="error", message="m", file=file, line=line, col=col, url="lint/#x")
+    return Finding(
+        rule=rule,
+        slug="ref.x",
+        severity="error",
+        message="m",
+        file=file,
+        line=line,
+        col=col,
+        url="lint/#x",
+    )
 
 
 def test_findings_sort_by_file_line_col_rule() -> None:
@@ -49,7 +58,12 @@ def test_a_rule_needs_a_docstring_and_a_real_rationale() -> None:
         release_rule(id="L001", slug="x.y", title="A title", rationale="r" * 30)(documented)
 
 
-@release_rule(id="SPEC-998", slug="test.crash", title="Crashes halfway", rationale="Exercises the crash guard of the runner.")
+@release_rule(
+    id="SPEC-998",
+    slug="test.crash",
+    title="Crashes halfway",
+    rationale="Exercises the crash guard of the runner.",
+)
 def _crashing(handbook: Handbook) -> Iterator[Hit]:
     """Yields one hit, then fails."""
     yield Hit("first", handbook.meta.where("version"))

@@ -47,7 +47,10 @@ def test_broken_yaml_exits_2_with_one_located_line(lint_cli: Run) -> None:
     result = lint_cli(FIXTURES / "broken", ".")
     assert result.exit_code == EXIT_USAGE
     assert result.stdout == ""
-    assert result.stderr == "error: 2025.1/roles.yaml:5:12: YAML syntax: mapping values are not allowed here\n"
+    assert (
+        result.stderr
+        == "error: 2025.1/roles.yaml:5:12: YAML syntax: mapping values are not allowed here\n"
+    )
 
 
 def test_missing_folder_exits_2(lint_cli: Run, tmp_path: Path) -> None:
@@ -68,7 +71,9 @@ def test_output_is_written_whole(lint_cli: Run, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lint.sarif"]
 
 
-def test_failed_write_keeps_the_old_file(lint_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_keeps_the_old_file(
+    lint_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "lint.json"
     target.write_text("old", encoding="utf-8")
 
@@ -95,7 +100,9 @@ def test_list_rules_text(lint_cli: Run, tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == len(RULES)
     width = max(len(r.slug) for r in RULES.values())
-    assert lines[0] == f"SPEC-101  error    {'ref.unknown-role':<{width}}  {RULES['SPEC-101'].title}"
+    assert (
+        lines[0] == f"SPEC-101  error    {'ref.unknown-role':<{width}}  {RULES['SPEC-101'].title}"
+    )
 
 
 def test_list_rules_json(lint_cli: Run, tmp_path: Path) -> None:
@@ -104,7 +111,16 @@ def test_list_rules_json(lint_cli: Run, tmp_path: Path) -> None:
     rules = json.loads(result.stdout)
     assert [r["id"] for r in rules] == list(RULES)
     first = rules[0]
-    assert set(first) == {"id", "slug", "title", "rationale", "severity", "scope", "description", "url"}
+    assert set(first) == {
+        "id",
+        "slug",
+        "title",
+        "rationale",
+        "severity",
+        "scope",
+        "description",
+        "url",
+    }
     assert first["url"] == "lint/#spec-101"
     assert first["description"].startswith("Every role named in an escalation level")
 

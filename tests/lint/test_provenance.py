@@ -1,4 +1,4 @@
-"""Rules of ``svcstd.lint.provenance``: each fires on its fixture, exactly where the fixture says."""
+"""Rules of ``svcstd.lint.provenance``: each fires on its fixture, where the fixture says."""
 
 from __future__ import annotations
 

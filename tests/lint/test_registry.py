@@ -14,7 +14,9 @@ from .helpers import FIXTURES, expected_findings, rules_in
 
 #: Modules of svcstd.lint that hold the framework, not rules.
 FRAMEWORK = {"base", "runner", "report"}
-RULE_MODULES = sorted(m.name for m in pkgutil.iter_modules(svcstd.lint.__path__) if m.name not in FRAMEWORK)
+RULE_MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(svcstd.lint.__path__) if m.name not in FRAMEWORK
+)
 
 
 def test_registry_keys_are_rule_ids_in_order() -> None:
@@ -50,7 +52,9 @@ def test_every_rule_has_a_failing_fixture() -> None:
     for rule_id in RULES:
         folder = FIXTURES / rule_id
         assert folder.is_dir(), f"no fixture folder {folder}"
-        assert any(r == rule_id for r, _, _ in expected_findings(folder)), f"{folder} has no '# expect: {rule_id}'"
+        assert any(r == rule_id for r, _, _ in expected_findings(folder)), (
+            f"{folder} has no '# expect: {rule_id}'"
+        )
 
 
 def test_no_fixture_for_an_unknown_rule() -> None:

@@ -19,8 +19,10 @@ def test_text_report(lint_cli: Run) -> None:
     result = lint_cli(REPORT, ".")
     assert result.exit_code == 1
     assert result.stdout == (
-        "2025.1/roles.yaml:3:6: warning SPEC-702 [provenance.uncited-definition] channel phone cites no source\n"
-        "2025.1/roles.yaml:9:5: error SPEC-101 [ref.unknown-role] unknown role 'leed' (did you mean 'lead'?)\n"
+        "2025.1/roles.yaml:3:6: warning SPEC-702 [provenance.uncited-definition] "
+        "channel phone cites no source\n"
+        "2025.1/roles.yaml:9:5: error SPEC-101 [ref.unknown-role] "
+        "unknown role 'leed' (did you mean 'lead'?)\n"
         f"2 findings: 1 error, 1 warning, 0 info (1 release, {N} rules)\n"
     )
 
@@ -34,7 +36,9 @@ def test_text_report_of_clean_standards(lint_cli: Run) -> None:
 def test_json_report(lint_cli: Run) -> None:
     result = lint_cli(REPORT, ".", "--format", "json")
     assert result.exit_code == 1
-    assert result.stdout == f"""\
+    assert (
+        result.stdout
+        == f"""\
 {{
   "counts": {{
     "error": 1,
@@ -79,6 +83,7 @@ def test_json_report(lint_cli: Run) -> None:
   }}
 }}
 """
+    )
 
 
 def _sarif_rule(rule_id: str) -> dict[str, Any]:
@@ -105,7 +110,13 @@ def test_sarif_report(lint_cli: Run) -> None:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "svcstd", "version": __version__, "rules": [_sarif_rule(i) for i in ids]}},
+                "tool": {
+                    "driver": {
+                        "name": "svcstd",
+                        "version": __version__,
+                        "rules": [_sarif_rule(i) for i in ids],
+                    }
+                },
                 "columnKind": "unicodeCodePoints",
                 "results": [
                     {
@@ -142,7 +153,9 @@ def test_sarif_report(lint_cli: Run) -> None:
             }
         ],
     }
-    assert result.stdout == json.dumps(expected, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    assert (
+        result.stdout == json.dumps(expected, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    )
 
 
 def test_sarif_is_structurally_valid(lint_cli: Run) -> None:
@@ -152,7 +165,10 @@ def test_sarif_is_structurally_valid(lint_cli: Run) -> None:
     (run,) = doc["runs"]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == list(RULES)
-    assert all(r["name"] and r["helpUri"] and r["help"]["text"] and r["shortDescription"]["text"] for r in rules)
+    assert all(
+        r["name"] and r["helpUri"] and r["help"]["text"] and r["shortDescription"]["text"]
+        for r in rules
+    )
     assert run["results"]
     for res in run["results"]:
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]

@@ -43,14 +43,25 @@ def write_atomically(path: Path, text: str) -> None:
 @click.command("lint")
 @click.argument("standards", default="standards", type=click.Path())
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
     help="Report format (with --list-rules: text or json).",
 )
 @click.option(
-    "--fail-on", type=click.Choice(SEVERITIES), default="error", show_default=True,
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="error",
+    show_default=True,
     help="Exit 1 when a finding is this severe or more.",
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of stdout.",
+)
 @click.option("--list-rules", is_flag=True, help="Print every lint rule's metadata and exit.")
 @run
 def command(standards: str, fmt: str, fail_on: str, output: Path | None, list_rules: bool) -> int:

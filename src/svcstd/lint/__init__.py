@@ -60,4 +60,13 @@ def lint(standards: Standards) -> list[Finding]:
     return lint_standards(standards, RULES.values())
 
 
-__all__ = ["RULES", "SEVERITIES", "Finding", "Hit", "LintRule", "at_least", "lint", "lint_standards"]
+__all__ = [
+    "RULES",
+    "SEVERITIES",
+    "Finding",
+    "Hit",
+    "LintRule",
+    "at_least",
+    "lint",
+    "lint_standards",
+]

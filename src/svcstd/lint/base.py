@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from svcstd.spec.duration import Duration
-from svcstd.spec.model import Handbook, Loc, Node, Selector, Severity
+from svcstd.spec.model import Handbook, Item, Loc, Node, Selector, Severity
 from svcstd.spec.releases import Standards
 
 #: Severities from most to least serious; ``--fail-on`` compares by this order.
@@ -60,7 +60,8 @@ class Finding(BaseModel):
         return self.sort_key() < other.sort_key()
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.severity} {self.rule} [{self.slug}] {self.message}"
+        where = f"{self.file}:{self.line}:{self.col}"
+        return f"{where}: {self.severity} {self.rule} [{self.slug}] {self.message}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,11 @@ _NOUNS = {
     "record_types": "record type", "archiving": "archiving rule", "retention": "retention rule",
     "ownership": "ownership rule", "authorities": "authority rule", "kpis": "KPI",
 }  # fmt: skip
+
+
+def ident(item: Item) -> str:
+    """The id of an item (every section's items have one; :class:`Item` itself does not say so)."""
+    return str(getattr(item, "id", ""))
 
 
 def noun(section: str) -> str:

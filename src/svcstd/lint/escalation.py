@@ -24,11 +24,14 @@ def ladder_not_climbing(handbook: Handbook) -> Iterator[Hit]:
         for prev, level in zip(path.levels, path.levels[1:], strict=False):
             if level.level <= prev.level:
                 yield Hit(
-                    f"level {level.level} follows level {prev.level} in {path.id}; levels must increase",
+                    f"level {level.level} follows level {prev.level} in {path.id}; "
+                    "levels must increase",
                     level.where("level"),
                     path.id,
                 )
-            elif prev.role in ranks and level.role in ranks and ranks[level.role] <= ranks[prev.role]:
+            elif (
+                prev.role in ranks and level.role in ranks and ranks[level.role] <= ranks[prev.role]
+            ):
                 yield Hit(
                     f"level {level.level} ({level.role}, rank {ranks[level.role]}) is not above "
                     f"level {prev.level} ({prev.role}, rank {ranks[prev.role]})",
@@ -62,7 +65,11 @@ def role_cycle(handbook: Handbook) -> Iterator[Hit]:
                     if cycle not in reported:
                         reported.add(cycle)
                         shown = " → ".join([*path, role.id])
-                        yield Hit(f"roles escalate in a loop: {shown}", by_id[role.id].where("escalates_to"), role.id)
+                        yield Hit(
+                            f"roles escalate in a loop: {shown}",
+                            by_id[role.id].where("escalates_to"),
+                            role.id,
+                        )
                 elif nxt in graph and nxt not in visited:
                     visited.add(nxt)
                     stack.append((nxt, [*path, nxt]))
@@ -105,7 +112,7 @@ def _show(seconds: float, like: Duration) -> str:
 )
 def trigger_after_breach(handbook: Handbook) -> Iterator[Hit]:
     """A ``limit-share`` trigger has ``share`` below 1, and the escalation it demands (``within``)
-    is due before the limit breaches: ``(1 - share) × target > within``, when target and within
+    is due before the limit breaches: ``(1 - share) * target > within``, when target and within
     can be compared without a calendar."""
     limits = {t.id: t for t in handbook.time_limits}
     for path in handbook.escalation_paths:
@@ -114,8 +121,8 @@ def trigger_after_breach(handbook: Handbook) -> Iterator[Hit]:
                 continue
             if trigger.share >= 1:
                 yield Hit(
-                    f"trigger fires at share {trigger.share:g} of {trigger.limit}, i.e. at the breach; "
-                    "use 'on: breach' or a share below 1",
+                    f"trigger fires at share {trigger.share:g} of {trigger.limit}, i.e. at the "
+                    "breach; use 'on: breach' or a share below 1",
                     trigger.where("share"),
                     path.id,
                 )
@@ -131,7 +138,8 @@ def trigger_after_breach(handbook: Handbook) -> Iterator[Hit]:
             if within >= remaining:
                 yield Hit(
                     f"escalation is due {trigger.within} after {trigger.share:.0%} of {limit.id}'s "
-                    f"{limit.target}, but only {_show(remaining, limit.target)} remain before the breach",
+                    f"{limit.target}, but only {_show(remaining, limit.target)} remain before "
+                    "the breach",
                     trigger.where("within"),
                     path.id,
                 )

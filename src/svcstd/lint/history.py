@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from svcstd.lint.base import Hit, noun, history_rule
+from svcstd.lint.base import Hit, history_rule, noun
 from svcstd.spec.diff import diff_releases
 from svcstd.spec.model import Handbook
 from svcstd.spec.releases import Standards
@@ -55,7 +55,10 @@ def unknown_predecessor(standards: Standards) -> Iterator[Hit]:
         ref = release.meta.supersedes
         if ref is not None and ref not in versions:
             known = ", ".join(sorted(versions))
-            yield Hit(f"supersedes {ref!r}, which is not a release here (have {known})", release.meta.where("supersedes"))
+            yield Hit(
+                f"supersedes {ref!r}, which is not a release here (have {known})",
+                release.meta.where("supersedes"),
+            )
 
 
 @history_rule(
@@ -101,7 +104,10 @@ def supersedes_cycle(standards: Standards) -> Iterator[Hit]:
             if loop not in reported:
                 reported.add(loop)
                 shown = " → ".join([*path, release.version])
-                yield Hit(f"releases supersede each other in a loop: {shown}", release.meta.where("supersedes"))
+                yield Hit(
+                    f"releases supersede each other in a loop: {shown}",
+                    release.meta.where("supersedes"),
+                )
 
 
 @history_rule(
@@ -119,7 +125,8 @@ def broken_chain(standards: Standards) -> Iterator[Hit]:
         ref = release.meta.supersedes
         if ref is None:
             yield Hit(
-                f"release {release.version} supersedes nothing, but {prev.version} takes effect before it",
+                f"release {release.version} supersedes nothing, but {prev.version} takes "
+                "effect before it",
                 release.meta.where("version"),
             )
         elif ref in ranked and ranked[ref] < ranked[prev.version]:
@@ -149,7 +156,11 @@ def unlisted_change(standards: Standards) -> Iterator[Hit]:
         if prev is None:
             continue
         listed = {rid for entry in release.meta.changelog for rid in entry.rules}
-        where = release.meta.where("changelog") if release.meta.changelog else release.meta.where("version")
+        where = (
+            release.meta.where("changelog")
+            if release.meta.changelog
+            else release.meta.where("version")
+        )
         for change in diff_releases(prev, release).changes:
             if change.id not in listed:
                 fields = ", ".join(f.path for f in change.fields[:3])
@@ -181,4 +192,8 @@ def unchanged_item(standards: Standards) -> Iterator[Hit]:
         for entry in release.meta.changelog:
             for rid in entry.rules:
                 if rid not in changed:
-                    yield Hit(f"changelog mentions {rid}, which did not change since {prev.version}", entry.where("rules"), rid)
+                    yield Hit(
+                        f"changelog mentions {rid}, which did not change since {prev.version}",
+                        entry.where("rules"),
+                        rid,
+                    )

@@ -68,10 +68,18 @@ def unknown_step(handbook: Handbook) -> Iterator[Hit]:
         for step in process.steps:
             for target in step.next:
                 if target not in ids:
-                    yield Hit(f"step {step.id!r} leads to unknown step {target!r}", step.where("next"), process.id)
+                    yield Hit(
+                        f"step {step.id!r} leads to unknown step {target!r}",
+                        step.where("next"),
+                        process.id,
+                    )
             for branch in step.branches:
                 if branch.to not in ids:
-                    yield Hit(f"a branch of step {step.id!r} leads to unknown step {branch.to!r}", branch.where("to"), process.id)
+                    yield Hit(
+                        f"a branch of step {step.id!r} leads to unknown step {branch.to!r}",
+                        branch.where("to"),
+                        process.id,
+                    )
 
 
 @release_rule(
@@ -90,7 +98,11 @@ def unreachable_step(handbook: Handbook) -> Iterator[Hit]:
         reached = _reach(process, starts, forward=True)
         for step in process.steps:
             if step.id not in reached:
-                yield Hit(f"step {step.id!r} cannot be reached from start step {starts[0]!r}", step.where("id"), process.id)
+                yield Hit(
+                    f"step {step.id!r} cannot be reached from start step {starts[0]!r}",
+                    step.where("id"),
+                    process.id,
+                )
 
 
 @release_rule(
@@ -110,7 +122,11 @@ def dead_end(handbook: Handbook) -> Iterator[Hit]:
         can_finish = _reach(process, ends, forward=False)
         for step in process.steps:
             if step.id not in can_finish:
-                yield Hit(f"no path leads from step {step.id!r} to an end step", step.where("id"), process.id)
+                yield Hit(
+                    f"no path leads from step {step.id!r} to an end step",
+                    step.where("id"),
+                    process.id,
+                )
 
 
 @release_rule(
@@ -147,4 +163,6 @@ def step_without_role(handbook: Handbook) -> Iterator[Hit]:
     for process in handbook.processes:
         for step in process.steps:
             if step.kind in ("task", "decision") and not step.roles:
-                yield Hit(f"{step.kind} step {step.id!r} names no role", step.where("id"), process.id)
+                yield Hit(
+                    f"{step.kind} step {step.id!r} names no role", step.where("id"), process.id
+                )

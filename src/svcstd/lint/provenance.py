@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from svcstd.lint.base import Hit, noun, release_rule
+from svcstd.lint.base import Hit, ident, noun, release_rule
 from svcstd.spec.model import Calendar, Handbook, Item, Role, Rule, Term
 
 
@@ -25,7 +25,9 @@ def uncited_rule(handbook: Handbook) -> Iterator[Hit]:
     ``local-decision`` whose ``decision`` explains it."""
     for section, item in handbook.items():
         if isinstance(item, Rule | Role) and not _cites(item):
-            yield Hit(f"{noun(section)} {item.id} cites no source", item.where("id"), item.id)
+            yield Hit(
+                f"{noun(section)} {ident(item)} cites no source", item.where("id"), ident(item)
+            )
 
 
 @release_rule(
@@ -41,7 +43,9 @@ def uncited_definition(handbook: Handbook) -> Iterator[Hit]:
     unless it is a ``local-decision`` whose ``decision`` explains it."""
     for section, item in handbook.items():
         if isinstance(item, Term | Calendar) and not _cites(item):
-            yield Hit(f"{noun(section)} {item.id} cites no source", item.where("id"), item.id)
+            yield Hit(
+                f"{noun(section)} {ident(item)} cites no source", item.where("id"), ident(item)
+            )
 
 
 @release_rule(
@@ -57,13 +61,12 @@ def conflict_without_alternatives(handbook: Handbook) -> Iterator[Hit]:
     for section, item in handbook.items():
         if item.basis != "conflict-resolved":
             continue
+        what = f"{noun(section)} {ident(item)} is conflict-resolved but"
         if item.decision is None:
-            yield Hit(f"{noun(section)} {item.id} is conflict-resolved but records no decision", item.where("basis"), item.id)  # type: ignore[attr-defined]
+            yield Hit(f"{what} records no decision", item.where("basis"), ident(item))
         elif not item.decision.alternatives:
             yield Hit(
-                f"{noun(section)} {item.id} is conflict-resolved but its decision lists no alternatives",  # type: ignore[attr-defined]
-                item.where("decision"),
-                item.id,  # type: ignore[attr-defined]
+                f"{what} its decision lists no alternatives", item.where("decision"), ident(item)
             )
 
 
@@ -78,4 +81,8 @@ def undocumented_local_decision(handbook: Handbook) -> Iterator[Hit]:
     """An item with ``basis: local-decision`` has a ``decision``."""
     for section, item in handbook.items():
         if item.basis == "local-decision" and item.decision is None:
-            yield Hit(f"{noun(section)} {item.id} is a local decision but records no decision", item.where("basis"), item.id)  # type: ignore[attr-defined]
+            yield Hit(
+                f"{noun(section)} {ident(item)} is a local decision but records no decision",
+                item.where("basis"),
+                ident(item),
+            )

@@ -24,8 +24,9 @@ def retention_shorter_than_archiving(handbook: Handbook) -> Iterator[Hit]:
                 continue
             if retention.keep_for.approx_seconds() < archiving.within.approx_seconds():
                 yield Hit(
-                    f"{retention.id} keeps {retention.record_type} records for {retention.keep_for}, "
-                    f"less than the {archiving.within} {archiving.id} allows for archiving them",
+                    f"{retention.id} keeps {retention.record_type} records for "
+                    f"{retention.keep_for}, less than the {archiving.within} {archiving.id} "
+                    "allows for archiving them",
                     retention.where("keep_for"),
                     retention.id,
                 )

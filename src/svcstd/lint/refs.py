@@ -5,15 +5,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
-from svcstd.lint.base import Hit, noun, release_rule, walk
+from svcstd.lint.base import Hit, ident, noun, release_rule, walk
 from svcstd.spec.model import (
     ArchivingRule,
+    BreachTrigger,
     Condition,
     EventTrigger,
     Handbook,
     Item,
     LimitShareTrigger,
-    BreachTrigger,
     Loc,
     PriorityTrigger,
     RecordType,
@@ -39,7 +39,7 @@ def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
 
 def _item_of(handbook: Handbook) -> Iterator[tuple[Item, str]]:
     for _, item in handbook.items():
-        yield item, item.id  # type: ignore[attr-defined]
+        yield item, ident(item)
 
 
 @release_rule(
@@ -143,9 +143,12 @@ def unknown_calendar(handbook: Handbook) -> Iterator[Hit]:
     default = handbook.meta.default_calendar
     if default is not None and default not in calendars:
         yield Hit(_unknown("calendar", default, calendars), handbook.meta.where("default_calendar"))
-    for rule in [*handbook.time_limits, *handbook.archiving]:
+    timed: list[TimeLimit | ArchivingRule] = [*handbook.time_limits, *handbook.archiving]
+    for rule in timed:
         if rule.calendar is not None and rule.calendar not in calendars:
-            yield Hit(_unknown("calendar", rule.calendar, calendars), rule.where("calendar"), rule.id)
+            yield Hit(
+                _unknown("calendar", rule.calendar, calendars), rule.where("calendar"), rule.id
+            )
 
 
 @release_rule(
@@ -164,7 +167,9 @@ def unknown_rule(handbook: Handbook) -> Iterator[Hit]:
         for alias in rule.aliases:
             by_id.setdefault(alias, rule)
 
-    def check(ref: str, kind: type[Rule], label: str, where: Loc | None, item: str) -> Iterator[Hit]:
+    def check(
+        ref: str, kind: type[Rule], label: str, where: Loc | None, item: str
+    ) -> Iterator[Hit]:
         found = by_id.get(ref)
         if found is None:
             wanted = sorted(r.id for r in handbook.rules() if isinstance(r, kind))
@@ -175,17 +180,26 @@ def unknown_rule(handbook: Handbook) -> Iterator[Hit]:
     for path in handbook.escalation_paths:
         for trigger in path.triggers:
             if isinstance(trigger, LimitShareTrigger | BreachTrigger):
-                yield from check(trigger.limit, TimeLimit, "time limit", trigger.where("limit"), path.id)
+                yield from check(
+                    trigger.limit, TimeLimit, "time limit", trigger.where("limit"), path.id
+                )
     for kpi in handbook.kpis:
         if isinstance(kpi.metric, VerdictRate):
             for ref in kpi.metric.rules:
                 yield from check(ref, Rule, "rule", kpi.metric.where("rules"), kpi.id)
     records: list[ArchivingRule | RetentionRule] = [*handbook.archiving, *handbook.retention]
     for rule in records:
-        yield from check(rule.record_type, RecordType, "record type", rule.where("record_type"), rule.id)
+        yield from check(
+            rule.record_type, RecordType, "record type", rule.where("record_type"), rule.id
+        )
 
 
-_VALUES = {"channel": "channels", "category": "categories", "priority": "priorities", "tier": "tiers"}
+_VALUES = {
+    "channel": "channels",
+    "category": "categories",
+    "priority": "priorities",
+    "tier": "tiers",
+}
 
 
 @release_rule(
@@ -205,11 +219,17 @@ def unknown_value(handbook: Handbook) -> Iterator[Hit]:
                 for key, values in node.items():
                     for value in values:
                         if value not in known[key]:
-                            yield Hit(_unknown(key, value, known[key]), node.where(key) or loc, item_id)
+                            yield Hit(
+                                _unknown(key, value, known[key]), node.where(key) or loc, item_id
+                            )
             elif isinstance(node, PriorityTrigger):
                 for value in node.priorities:
                     if value not in known["priority"]:
-                        yield Hit(_unknown("priority", value, known["priority"]), node.where("priorities"), item_id)
+                        yield Hit(
+                            _unknown("priority", value, known["priority"]),
+                            node.where("priorities"),
+                            item_id,
+                        )
 
 
 @release_rule(
@@ -225,7 +245,11 @@ def unknown_document(handbook: Handbook) -> Iterator[Hit]:
     for item, item_id in _item_of(handbook):
         for node, loc in walk(item):
             if isinstance(node, Source) and node.document not in documents:
-                yield Hit(_unknown("document", node.document, documents), node.where("document") or loc, item_id)
+                yield Hit(
+                    _unknown("document", node.document, documents),
+                    node.where("document") or loc,
+                    item_id,
+                )
 
 
 @release_rule(
@@ -241,28 +265,43 @@ def duplicate_id(handbook: Handbook) -> Iterator[Hit]:
     seen: dict[tuple[str, str], Loc | None] = {}
     rule_ids: dict[str, tuple[str, Loc | None]] = {}
     for section, item in handbook.items():
-        item_id: str = item.id  # type: ignore[attr-defined]
+        item_id = ident(item)
         first = seen.get((section, item_id), False)
         if first is not False:
-            yield Hit(f"{noun(section)} id {item_id!r} is already defined at {first}", item.where("id"), item_id)
+            yield Hit(
+                f"{noun(section)} id {item_id!r} is already defined at {first}",
+                item.where("id"),
+                item_id,
+            )
             continue
         seen[(section, item_id)] = item.where("id")
         if isinstance(item, Rule):
             for rid in [item.id, *item.aliases]:
                 if rid in rule_ids:  # same-section duplicates were reported above
                     other, at = rule_ids[rid]
-                    yield Hit(f"rule id {rid!r} is already used by a {noun(other)} at {at}", item.where("id"), item_id)
+                    yield Hit(
+                        f"rule id {rid!r} is already used by a {noun(other)} at {at}",
+                        item.where("id"),
+                        item_id,
+                    )
                 rule_ids.setdefault(rid, (section, item.where("id")))
     for process in handbook.processes:
         steps: dict[str, Loc | None] = {}
         for step in process.steps:
             if step.id in steps:
-                yield Hit(f"step id {step.id!r} is already defined at {steps[step.id]}", step.where("id"), process.id)
+                yield Hit(
+                    f"step id {step.id!r} is already defined at {steps[step.id]}",
+                    step.where("id"),
+                    process.id,
+                )
             steps.setdefault(step.id, step.where("id"))
     documents: dict[str, Loc | None] = {}
     for doc in handbook.meta.documents:
         if doc.id in documents:
-            yield Hit(f"document id {doc.id!r} is already declared at {documents[doc.id]}", doc.where("id"))
+            yield Hit(
+                f"document id {doc.id!r} is already declared at {documents[doc.id]}",
+                doc.where("id"),
+            )
         documents.setdefault(doc.id, doc.where("id"))
 
 
@@ -278,13 +317,12 @@ def missing_calendar(handbook: Handbook) -> Iterator[Hit]:
     sets ``handbook.default_calendar``."""
     if handbook.meta.default_calendar is not None:
         return
-    for rule in [*handbook.time_limits, *handbook.archiving]:
+    timed: list[TimeLimit | ArchivingRule] = [*handbook.time_limits, *handbook.archiving]
+    for rule in timed:
         if rule.time == "business" and rule.calendar is None:
-            where = rule.where("time") if "time" in (rule.loc.keys if rule.loc else {}) else rule.where("id")
             yield Hit(
                 f"{rule.id} counts business time but names no calendar and the release has no "
                 "default_calendar",
-                where,
+                rule.where("time"),
                 rule.id,
             )
-

@@ -170,6 +170,9 @@ REPORTERS: dict[str, type[Reporter]] = {
 def render_rules(rules: Sequence[LintRule], fmt: str) -> str:
     """Every lint rule's metadata, as an aligned table (``text``) or a JSON list (``json``)."""
     if fmt == "json":
-        return json.dumps([r.metadata() for r in rules], indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        return (
+            json.dumps([r.metadata() for r in rules], indent=2, ensure_ascii=False, sort_keys=True)
+            + "\n"
+        )
     width = max((len(r.slug) for r in rules), default=0)
     return "".join(f"{r.id}  {r.severity:<7}  {r.slug:<{width}}  {r.title}\n" for r in rules)

@@ -25,7 +25,9 @@ def _stamp(rule: LintRule, hit: Hit, fallback: Loc, release: str | None) -> Find
     )
 
 
-def _run(rule: LintRule, subject: Handbook | Standards, fallback: Loc, release: str | None) -> Iterator[Finding]:
+def _run(
+    rule: LintRule, subject: Handbook | Standards, fallback: Loc, release: str | None
+) -> Iterator[Finding]:
     """One rule on one subject; a crash becomes an error finding and the run goes on."""
     hits: Iterator[Hit] = rule.check(subject)
     while True:
@@ -33,12 +35,13 @@ def _run(rule: LintRule, subject: Handbook | Standards, fallback: Loc, release: 
             hit = next(hits)
         except StopIteration:
             return
-        except Exception as exc:  # noqa: BLE001 - a buggy rule must not stop the others
+        except Exception as exc:
             yield Finding(
                 rule=rule.id,
                 slug=rule.slug,
                 severity="error",
-                message=f"internal error in rule {rule.id} ({rule.slug}): {type(exc).__name__}: {exc}",
+                message=f"internal error in rule {rule.id} ({rule.slug}): "
+                f"{type(exc).__name__}: {exc}",
                 file=fallback.file,
                 line=fallback.line,
                 col=fallback.col,

@@ -30,7 +30,9 @@ def priority_inversion(handbook: Handbook) -> Iterator[Hit]:
     ranks = {p.id: p.rank for p in handbook.priorities}
     limits = [t for t in order(handbook.time_limits) if t.applies_to.priority]
     for a, b in combinations(limits, 2):
-        if a.measures != b.measures or not selectors_overlap(a.applies_to, b.applies_to, ignore=["priority"]):
+        if a.measures != b.measures or not selectors_overlap(
+            a.applies_to, b.applies_to, ignore=["priority"]
+        ):
             continue
         for urgent, relaxed in ((a, b), (b, a)):
             if not _longer(urgent, relaxed):
