@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from svcstd.lint import Finding, Hit, lint_standards
-from svcstd.lint.base import at_least, release_rule, selectors_overlap, walk
-from svcstd.spec import load_standards
+from svcstd.lint.base import at_least, exceeds, release_rule, selectors_overlap, span, walk
+from svcstd.spec import Duration, load_standards
 from svcstd.spec.model import Condition, Handbook, Selector
 
 from .helpers import FIXTURES
@@ -95,3 +95,17 @@ def test_walk_gives_defaults_the_location_of_their_parent(monkeypatch: pytest.Mo
     (after,) = [(n, loc) for n, loc in walk(archiving) if isinstance(n, Condition)]
     assert after[0].loc is None  # the default `after: {state: closed}`
     assert after[1] is not None and (after[1].file, after[1].line) == ("2025.1/records.yaml", 10)
+
+
+def test_span_bounds_business_days_by_the_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIXTURES / "clean")
+    office = load_standards(".").releases[0].calendar("office")
+    nine_hours = 9 * 3600.0
+    assert span(Duration.parse("2bd"), "business", office) == (2 * nine_hours, 2 * nine_hours)
+    assert span(Duration.parse("2bd"), "business", None) == (0.0, float("inf"))
+    assert span(Duration.parse("90min")) == (5400.0, 5400.0)
+    assert span(Duration.parse("1mo")) == (28 * 86400.0, 31 * 86400.0)
+    assert exceeds(Duration.parse("1bd"), Duration.parse("8h"), "business", office, office)
+    assert not exceeds(Duration.parse("1bd"), Duration.parse("9h"), "business", office, office)
+    assert exceeds(Duration.parse("3bd"), Duration.parse("2bd"))  # same unit: by amount
+    assert not exceeds(Duration.parse("1bd"), Duration.parse("8h"), "business")  # no calendar

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from svcstd.spec.duration import Duration
-from svcstd.spec.model import Handbook, Item, Loc, Node, Selector, Severity
+from svcstd.spec.model import Calendar, Handbook, Item, Loc, Node, Selector, Severity, TimeBasis
 from svcstd.spec.releases import Standards
 
 #: Severities from most to least serious; ``--fail-on`` compares by this order.
@@ -163,13 +163,56 @@ def selectors_overlap(a: Selector, b: Selector, ignore: Iterable[str] = ()) -> b
     return True
 
 
-def comparable(a: Duration, b: Duration) -> tuple[float, float] | None:
-    """Both durations in one unit when that needs no calendar (both fixed, or the same unit)."""
-    if a.is_fixed and b.is_fixed:
-        return float(a.seconds), float(b.seconds)
+Span = tuple[float, float]
+
+_DAY = 86400.0
+_INF = float("inf")
+
+
+def span(
+    duration: Duration, time: TimeBasis = "calendar", calendar: Calendar | None = None
+) -> Span:
+    """Lower and upper bound of a duration, in seconds of its time basis.
+
+    Fixed units are exact. A business day (``bd``) counted in business time lasts between the
+    calendar's shortest and longest working day (unknown without a calendar); counted in
+    calendar time, at least one day. Months last 28 to 31 days, years 365 or 366. Rules compare
+    bounds, so a finding means "certainly", never "perhaps".
+    """
+    if duration.is_fixed:
+        exact = float(duration.seconds)
+        return exact, exact
+    n = duration.amount
+    if duration.unit == "mo":
+        return n * 28 * _DAY, n * 31 * _DAY
+    if duration.unit == "y":
+        return n * 365 * _DAY, n * 366 * _DAY
+    if time == "business":
+        days = (
+            [sum(r.end - r.start for r in ranges) for ranges in calendar.week.values()]
+            if calendar
+            else []
+        )
+        days = [d for d in days if d > 0]
+        return (n * min(days), n * max(days)) if days else (0.0, _INF)
+    return n * _DAY, _INF
+
+
+def exceeds(
+    a: Duration,
+    b: Duration,
+    time: TimeBasis = "calendar",
+    calendar_a: Calendar | None = None,
+    calendar_b: Calendar | None = None,
+    scale_b: float = 1.0,
+) -> bool:
+    """True when ``a`` is certainly longer than ``scale_b * b``, both counted in ``time``.
+
+    Durations in the same unit compare by amount; others by their :func:`span` bounds.
+    """
     if a.unit == b.unit:
-        return a.amount, b.amount
-    return None
+        return a.amount > scale_b * b.amount
+    return span(a, time, calendar_a)[0] > scale_b * span(b, time, calendar_b)[1]
 
 
 _NOUNS = {

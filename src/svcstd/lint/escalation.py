@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from svcstd.lint.base import Hit, comparable, order, release_rule
-from svcstd.spec.duration import Duration
-from svcstd.spec.model import Handbook, LimitShareTrigger, TimeLimit
+from svcstd.lint.base import Hit, order, release_rule, span
+from svcstd.spec.model import Handbook, LimitShareTrigger
 
 
 @release_rule(
@@ -95,14 +94,6 @@ def unknown_level(handbook: Handbook) -> Iterator[Hit]:
                 )
 
 
-def _show(seconds: float, like: Duration) -> str:
-    if not like.is_fixed:
-        return f"{seconds:g}{like.unit}"
-    minutes = round(seconds / 60)
-    h, m = divmod(minutes, 60)
-    return f"{h}h{m:02d}min" if h and m else (f"{h}h" if h else f"{m}min")
-
-
 @release_rule(
     id="SPEC-304",
     slug="escalation.trigger-after-breach",
@@ -112,8 +103,9 @@ def _show(seconds: float, like: Duration) -> str:
 )
 def trigger_after_breach(handbook: Handbook) -> Iterator[Hit]:
     """A ``limit-share`` trigger has ``share`` below 1, and the escalation it demands (``within``)
-    is due before the limit breaches: ``(1 - share) * target > within``, when target and within
-    can be compared without a calendar."""
+    is due before the limit breaches: ``(1 - share) * target > within``, ``within`` counted in
+    the limit's time basis. Reported only when the breach certainly comes first (a business day
+    lasts between the calendar's shortest and longest working day)."""
     limits = {t.id: t for t in handbook.time_limits}
     for path in handbook.escalation_paths:
         for trigger in path.triggers:
@@ -128,18 +120,20 @@ def trigger_after_breach(handbook: Handbook) -> Iterator[Hit]:
                 )
                 continue
             limit = limits.get(trigger.limit)
-            if not isinstance(limit, TimeLimit):
-                continue
-            pair = comparable(limit.target, trigger.within)
-            if pair is None:
-                continue
-            target, within = pair
-            remaining = (1 - trigger.share) * target
-            if within >= remaining:
+            if limit is None:
+                continue  # SPEC-105 reports it
+            calendar = handbook.calendar(limit.calendar)
+            remaining = 1 - trigger.share
+            if trigger.within.unit == limit.target.unit:
+                late = trigger.within.amount >= remaining * limit.target.amount
+            else:
+                within = span(trigger.within, limit.time, calendar)
+                late = within[0] >= remaining * span(limit.target, limit.time, calendar)[1]
+            if late:
                 yield Hit(
                     f"escalation is due {trigger.within} after {trigger.share:.0%} of {limit.id}'s "
-                    f"{limit.target}, but only {_show(remaining, limit.target)} remain before "
-                    "the breach",
+                    f"{limit.target}, which leaves no time before the breach "
+                    f"({remaining:.0%} of {limit.target} is left)",
                     trigger.where("within"),
                     path.id,
                 )

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
-from svcstd.lint.base import Hit, comparable, order, release_rule, selectors_overlap
+from svcstd.lint.base import Hit, exceeds, order, release_rule, selectors_overlap
 from svcstd.spec.model import Handbook, TimeLimit
 
 
-def _longer(a: TimeLimit, b: TimeLimit) -> bool | None:
-    """Whether ``a``'s target is longer than ``b``'s; None when they cannot be compared."""
-    if a.time != b.time:
-        return None
-    pair = comparable(a.target, b.target)
-    return None if pair is None else pair[0] > pair[1]
+def _longer(a: TimeLimit, b: TimeLimit, handbook: Handbook) -> bool:
+    """Whether ``a``'s target is certainly longer than ``b``'s, both in the same time basis."""
+    return a.time == b.time and exceeds(
+        a.target, b.target, a.time, handbook.calendar(a.calendar), handbook.calendar(b.calendar)
+    )
 
 
 @release_rule(
@@ -35,7 +34,7 @@ def priority_inversion(handbook: Handbook) -> Iterator[Hit]:
         ):
             continue
         for urgent, relaxed in ((a, b), (b, a)):
-            if not _longer(urgent, relaxed):
+            if not _longer(urgent, relaxed, handbook):
                 continue
             pairs = [
                 (p, q)
@@ -68,7 +67,7 @@ def response_after_resolution(handbook: Handbook) -> Iterator[Hit]:
     resolutions = [t for t in order(handbook.time_limits) if t.measures == "resolution"]
     for resp in responses:
         for res in resolutions:
-            if selectors_overlap(resp.applies_to, res.applies_to) and _longer(resp, res):
+            if selectors_overlap(resp.applies_to, res.applies_to) and _longer(resp, res, handbook):
                 yield Hit(
                     f"first response within {resp.target} ({resp.id}) is longer than resolution "
                     f"within {res.target} ({res.id}) for the same cases",
@@ -121,9 +120,7 @@ def conflicting_limits(handbook: Handbook) -> Iterator[Hit]:
     for a, b in combinations(order(handbook.time_limits), 2):
         if not (_same_clock(a, b) and selectors_overlap(a.applies_to, b.applies_to)):
             continue
-        pair = comparable(a.target, b.target)
-        same_target = pair[0] == pair[1] if pair else a.target == b.target
-        if not same_target:
+        if _longer(a, b, handbook) or _longer(b, a, handbook):
             what, key = f"target {b.target} vs {a.target}", "target"
         elif a.time != b.time:
             what, key = f"{b.time} time vs {a.time} time", "time"
