@@ -1,0 +1,308 @@
+"""Readers: one export file → a raw Polars frame of the columns a profile needs.
+
+Every reader returns a :class:`RawTable`: the selected columns, each either text (``Utf8``)
+or, where the format has typed instants (Parquet, XLSX), a ``Datetime``; plus ``__row``, the
+1-based *data row* of the file (the header is not a row). Null markers are already applied.
+
+Readers scan lazily where the format allows (``pl.scan_csv``, ``pl.scan_ndjson``,
+``pl.scan_parquet``) and select only the needed columns, so a wide export costs what its used
+columns cost. XLSX (openpyxl read-only mode) and XES (``iterparse``) stream row by row.
+
+Bad input raises :class:`~svcstd.errors.SvcstdError` with one located line; a Polars error is
+never shown raw when svcstd can say where the problem is.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from svcstd.errors import Problem, SvcstdError
+from svcstd.records.profile import EXTENSIONS, Profile
+from svcstd.records.schema import SourceFile
+from svcstd.records.textfile import GZIP_MAGIC, utf8_text
+
+ROW = "__row"
+
+#: Chooses the columns to read from a file's header; raises when a required one is missing.
+Selector = Callable[[list[str]], list[str]]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The needed columns of one export file, before any mapping."""
+
+    frame: pl.DataFrame
+    source: SourceFile
+
+
+def detect_format(path: Path, profile: Profile, shown: str) -> str:
+    """The profile's format, or for ``auto`` the one the file name's extension says."""
+    if profile.format != "auto":
+        return profile.format
+    name = path.name.lower()
+    name = name.removesuffix(".gz")
+    for ext, fmt in EXTENSIONS.items():
+        if name.endswith(ext):
+            return fmt
+    known = ", ".join(sorted(EXTENSIONS))
+    raise SvcstdError(
+        Problem(shown, f"cannot tell the format from the file name (known: {known}); set the profile's format")
+    )
+
+
+def require(shown: str, profile: Profile) -> Selector:
+    """A selector for the profile's columns (plus ``attribute_prefix`` columns)."""
+    wanted = profile.columns()
+
+    def select(header: list[str]) -> list[str]:
+        have = set(header)
+        for col in wanted:
+            if col not in have:
+                hint = difflib.get_close_matches(col, header, n=1)
+                more = f" (did you mean {hint[0]!r}?)" if hint else f"; columns: {', '.join(header)}"
+                raise SvcstdError(Problem(shown, f"missing required column {col!r}{more}"))
+        extra = []
+        if profile.attribute_prefix:
+            extra = [c for c in header if c.startswith(profile.attribute_prefix) and c not in wanted]
+        return [*wanted, *extra]
+
+    return select
+
+
+def read_table(path: Path, shown: str, profile: Profile, select: Selector) -> RawTable:
+    """Read the columns ``select`` picks from one export file, in the profile's format."""
+    if not path.exists():
+        raise SvcstdError(Problem(shown, "no such file"))
+    if path.is_dir():
+        raise SvcstdError(Problem(shown, "is a folder, not an export file"))
+    fmt = detect_format(path, profile, shown)
+    encoding: str | None = None
+    if fmt in ("csv", "jsonl"):
+        with utf8_text(path, shown, profile.encoding) as prep:
+            encoding = prep.encoding
+            if fmt == "csv":
+                frame = _csv(prep.path, shown, profile, select)
+            else:
+                frame = _jsonl(prep.path, shown, profile, select)
+    elif fmt == "parquet":
+        frame = _parquet(path, shown, profile, select)
+    elif fmt == "xlsx":
+        frame = _xlsx(path, shown, profile, select)
+    else:
+        from svcstd.records.xes import read_xes
+
+        frame = _typed(read_xes(path, shown, select), shown, profile)
+    if frame.height == 0:
+        what = "events" if fmt == "xes" else "data rows"
+        raise SvcstdError(Problem(shown, f"the file has a header but no {what}"))
+    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
+    return RawTable(frame, SourceFile(shown, fmt, encoding, frame.height))
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+
+
+def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+    lf = pl.scan_csv(
+        path,
+        separator=profile.delimiter,
+        infer_schema=False,  # everything is text: the profile decides what a value means
+        null_values=profile.null_values or None,
+        row_index_name=ROW,
+        row_index_offset=1,
+    )
+    try:
+        header = [c for c in lf.collect_schema().names() if c != ROW]
+    except pl.exceptions.PolarsError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read the CSV header: {_first_line(exc)}")) from None
+    cols = select(header)
+    try:
+        return lf.select([ROW, *cols]).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise _csv_problem(path, shown, profile, len(header), exc) from None
+
+
+def _csv_problem(
+    path: Path, shown: str, profile: Profile, width: int, exc: Exception
+) -> SvcstdError:
+    """Locate a CSV parse error with the standard library's reader (the slow path, on error)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=profile.delimiter)
+        try:
+            next(reader, None)
+            for row_no, row in enumerate(reader, start=1):
+                if row and len(row) != width:
+                    return SvcstdError(
+                        Problem(
+                            shown,
+                            f"row {row_no} has {len(row)} fields, the header has {width}",
+                            reader.line_num,
+                        )
+                    )
+        except csv.Error as err:
+            return SvcstdError(Problem(shown, f"malformed CSV: {err}", reader.line_num))
+    return SvcstdError(Problem(shown, f"cannot parse as CSV: {_first_line(exc)}"))
+
+
+# --------------------------------------------------------------------------------------------
+# JSON Lines
+
+
+def _jsonl(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+    try:
+        lf = pl.scan_ndjson(path, infer_schema_length=None).with_row_index(ROW, offset=1)
+        header = [c for c in lf.collect_schema().names() if c != ROW]
+        cols = select(header)
+        frame = lf.select([ROW, *cols]).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise _jsonl_problem(path, shown, exc) from None
+    return _typed(frame, shown, profile)
+
+
+def _jsonl_problem(path: Path, shown: str, exc: Exception) -> SvcstdError:
+    with path.open(encoding="utf-8-sig") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as err:
+                return SvcstdError(Problem(shown, f"invalid JSON: {err.msg}", line_no, err.colno))
+            if not isinstance(value, dict):
+                kind = type(value).__name__
+                return SvcstdError(Problem(shown, f"each line must be a JSON object, not {kind}", line_no))
+    return SvcstdError(Problem(shown, f"cannot read as JSON Lines: {_first_line(exc)}"))
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+
+
+def _parquet(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if not head:
+        raise SvcstdError(Problem(shown, "the file is empty (no header, no rows)"))
+    if head[:2] == GZIP_MAGIC:
+        raise SvcstdError(Problem(shown, "gzip-compressed Parquet is not supported; decompress it"))
+    try:
+        lf = pl.scan_parquet(path).with_row_index(ROW, offset=1)
+        header = [c for c in lf.collect_schema().names() if c != ROW]
+        cols = select(header)
+        frame = lf.select([ROW, *cols]).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
+    except OSError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read as Parquet: {exc}")) from None
+    return _typed(frame, shown, profile)
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX
+
+
+def _xlsx(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SvcstdError(Problem(shown, f"cannot read as XLSX: {exc}")) from None
+    try:
+        if profile.sheet is not None:
+            if profile.sheet not in wb.sheetnames:
+                names = ", ".join(wb.sheetnames)
+                raise SvcstdError(Problem(shown, f"no sheet {profile.sheet!r} (sheets: {names})"))
+            ws = wb[profile.sheet]
+        else:
+            ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None or all(v is None for v in header_row):
+            raise SvcstdError(Problem(shown, "the sheet is empty (no header, no rows)"))
+        header = ["" if v is None else str(v).strip() for v in header_row]
+        cols = select([h for h in header if h])
+        index = {name: header.index(name) for name in cols}
+        data: dict[str, list[Any]] = {name: [] for name in cols}
+        numbers: list[int] = []
+        for row_no, row in enumerate(rows, start=1):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                continue  # blank rows: spreadsheets keep formatted-but-empty rows
+            numbers.append(row_no)
+            for name, i in index.items():
+                data[name].append(row[i] if i < len(row) else None)
+    finally:
+        wb.close()
+    columns: list[pl.Series] = [pl.Series(ROW, numbers, dtype=pl.Int64)]
+    for name, values in data.items():
+        columns.append(_cells(name, values))
+    return _typed(pl.DataFrame(columns), shown, profile)
+
+
+def _cells(name: str, values: list[Any]) -> pl.Series:
+    """A spreadsheet column: all instants stays a Datetime column, anything else becomes text."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, dt.datetime) for v in present):
+        if all(v.tzinfo is None for v in present):
+            return pl.Series(name, values, dtype=pl.Datetime("us"))
+    return pl.Series(name, [_cell_text(v) for v in values], dtype=pl.Utf8)
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Common
+
+
+def _typed(frame: pl.DataFrame, shown: str, profile: Profile) -> pl.DataFrame:
+    """Text for every column except instants; null markers applied; nested values refused."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if name == ROW:
+            continue
+        col = pl.col(name)
+        if dtype == pl.Utf8:
+            pass
+        elif isinstance(dtype, pl.Datetime):
+            exprs.append(col.dt.cast_time_unit("us"))
+            continue
+        elif dtype == pl.Date:
+            exprs.append(col.cast(pl.Datetime("us")))
+            continue
+        elif dtype.is_nested() or dtype == pl.Object:
+            raise SvcstdError(Problem(shown, f"column {name!r} holds nested values ({dtype}); flatten it"))
+        elif dtype == pl.Boolean:
+            col = pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false"))
+        else:
+            col = col.cast(pl.Utf8)
+        if profile.null_values:
+            col = pl.when(col.is_in(profile.null_values)).then(None).otherwise(col)
+        exprs.append(col.alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

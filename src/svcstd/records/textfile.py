@@ -1,0 +1,178 @@
+"""Byte-level preparation of text exports (CSV, JSONL): compression, encoding, NUL bytes.
+
+One streaming pass over the file, in fixed-size chunks so memory stays flat however large the
+export is, that
+
+* looks through gzip compression (by magic bytes, not by name) and reports a truncated or
+  corrupt stream;
+* decodes with the profile's encoding — or, for ``auto``, UTF-8 (with or without BOM) and, if
+  that fails, GB18030 — and names the physical line of the first undecodable byte;
+* refuses NUL bytes (a binary or UTF-16 file, or a damaged export), naming the line;
+* refuses an empty file.
+
+When the bytes can be handed to Polars as they are (plain UTF-8) the original file is used and
+this pass only validates. Otherwise (compressed, or another encoding) the UTF-8 text is written
+to a temporary file that lives as long as the context manager, so Polars can still scan lazily.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from svcstd.errors import Problem, SvcstdError
+
+CHUNK = 8 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A UTF-8 text file ready for Polars, and what it was made from."""
+
+    path: Path
+    encoding: str  # the encoding the export turned out to have
+    compressed: bool
+
+
+class _WrongEncoding(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+
+
+def _open(path: Path) -> tuple[BinaryIO, bool]:
+    raw = path.open("rb")
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb"), True  # type: ignore[return-value]
+    return raw, False
+
+
+def _chunks(stream: BinaryIO, shown: str) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+    except EOFError:
+        raise SvcstdError(
+            Problem(shown, "truncated gzip file: the compressed data ends early (incomplete download?)")
+        ) from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise SvcstdError(Problem(shown, f"corrupt gzip data: {exc}")) from None
+
+
+def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
+    """Decode the whole file once; write UTF-8 to ``out`` if given. Returns: had a BOM."""
+    stream, _ = _open(path)
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    lines = 0  # newlines seen before the current chunk
+    had_bom = False
+    nonblank = False
+    first = True
+    with stream:
+        for chunk in _chunks(stream, shown):
+            if first:
+                first = False
+                if chunk.startswith(BOM):
+                    had_bom = True
+                    chunk = chunk[len(BOM) :]
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                line = lines + chunk.count(b"\n", 0, nul) + 1
+                raise SvcstdError(
+                    Problem(shown, "NUL byte in a text export (a binary or UTF-16 file?)", line)
+                )
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is the decoder's pending bytes plus this chunk; pending bytes are
+                # part of one unfinished character, so they hold no newline.
+                line = lines + exc.object.count(b"\n", 0, exc.start) + 1
+                bad = exc.object[exc.start : exc.end].hex(" ")
+                raise _WrongEncoding(line, f"byte(s) {bad}") from None
+            lines += chunk.count(b"\n")
+            if not nonblank and text.strip():
+                nonblank = True
+            if out is not None:
+                out.write(text.encode("utf-8"))
+        try:
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _WrongEncoding(lines + 1, "an incomplete character at the end of the file") from None
+        if out is not None and tail:
+            out.write(tail.encode("utf-8"))
+    if not nonblank:
+        raise SvcstdError(Problem(shown, "the file is empty (no header, no rows)"))
+    return had_bom
+
+
+@contextmanager
+def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
+    """Validate (and if needed convert) a text export; yield a UTF-8 file Polars can scan."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read: {exc.strerror or exc}")) from None
+    if size == 0:
+        raise SvcstdError(Problem(shown, "the file is empty (no header, no rows)"))
+    with path.open("rb") as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+    tries = ["utf-8", "gb18030"] if encoding == "auto" else [encoding]
+    failures: list[tuple[str, _WrongEncoding]] = []
+    for enc in tries:
+        codec = "utf-8" if enc == "utf-8-sig" else enc
+        temp: Path | None = None
+        try:
+            if compressed or codec != "utf-8":
+                fd, name = tempfile.mkstemp(prefix="svcstd-", suffix=".txt")
+                temp = Path(name)
+                with os.fdopen(fd, "wb") as out:
+                    had_bom = _pass(path, shown, codec, out)
+                target = temp
+            else:
+                had_bom = _pass(path, shown, codec, None)
+                target = path  # Polars strips a UTF-8 BOM itself
+        except _WrongEncoding as exc:
+            failures.append((enc, exc))
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            continue
+        except BaseException:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            raise
+        found = "utf-8-sig" if had_bom and codec == "utf-8" else enc
+        try:
+            yield Prepared(target, found, compressed)
+        finally:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+        return
+    if len(failures) == 1:
+        enc, exc = failures[0]
+        raise SvcstdError(
+            Problem(shown, f"not valid {_label(enc)} text: {exc.reason} (set the profile's encoding)", exc.line)
+        )
+    (e1, x1), (e2, x2) = failures
+    raise SvcstdError(
+        Problem(
+            shown,
+            f"neither {_label(e1)} (line {x1.line}: {x1.reason}) nor {_label(e2)} "
+            f"(line {x2.line}: {x2.reason}); set the profile's encoding",
+            x1.line,
+        )
+    )
+
+
+def _label(enc: str) -> str:
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gbk": "GBK", "gb18030": "GB18030"}.get(enc, enc)
