@@ -33,7 +33,8 @@ def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
     if hint:
         return f"{msg} (did you mean {hint[0]!r}?)"
     if not known:
-        return f"{msg}: the release defines no {kind}s"
+        plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+        return f"{msg}: the release defines no {plural}"
     return msg
 
 
