@@ -18,13 +18,13 @@ from svcstd.timecalc.zones import zone
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _zone(tz: ZoneInfo | str) -> ZoneInfo:
-    return tz if isinstance(tz, ZoneInfo) else zone(tz)
+def _zone(tz: dt.tzinfo | str) -> dt.tzinfo:
+    return tz if isinstance(tz, dt.tzinfo) else zone(tz)
 
 
 def localize(value: dt.datetime, tz: ZoneInfo | str) -> dt.datetime:
     """Attach ``tz`` to a naive wall-clock time; refuse times in a DST gap or overlap."""
-    z = _zone(tz)
+    z = tz if isinstance(tz, ZoneInfo) else zone(tz)
     first = value.replace(tzinfo=z, fold=0)
     second = value.replace(tzinfo=z, fold=1)
     if first.utcoffset() != second.utcoffset():
@@ -56,7 +56,7 @@ def to_epoch(value: dt.datetime, tz: ZoneInfo | str | None = None) -> int:
     return delta.days * 86400 + delta.seconds
 
 
-def from_epoch(seconds: int, tz: ZoneInfo | str) -> dt.datetime:
+def from_epoch(seconds: int, tz: dt.tzinfo | str) -> dt.datetime:
     """The aware datetime of UTC epoch ``seconds`` in zone ``tz``."""
     return (_EPOCH + dt.timedelta(seconds=int(seconds))).astimezone(_zone(tz))
 
@@ -73,7 +73,7 @@ def parse_instant(text: str, tz: ZoneInfo | str | None = None) -> int:
     return to_epoch(value, tz)
 
 
-def iso(seconds: int, tz: ZoneInfo | str) -> str:
+def iso(seconds: int, tz: dt.tzinfo | str) -> str:
     """ISO 8601 with offset, to the second, in zone ``tz``: ``2026-11-24T10:00:00+08:00``."""
     return from_epoch(seconds, tz).isoformat(timespec="seconds")
 
