@@ -133,7 +133,8 @@ class _Mapper:
         try:
             formats, described = choose_formats(text, self.p.timestamps)
             parsed = [
-                to_utc(self.raw[c], f"__t:{c}", formats, described, self.p.timestamps) for c in cols
+                to_utc(self.raw[c], c, formats, described, self.p.timestamps).alias(f"__t:{c}")
+                for c in cols
             ]
         except TimestampProblem as exc:
             raise self.fail_at(exc.position, exc.column, exc.message) from None
