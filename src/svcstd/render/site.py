@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -98,17 +99,23 @@ def releases_page(standards: Standards) -> PageView:
     )
 
 
-def lint_page() -> PageView | None:
-    """``lint.md``: the lint rules from the lint registry (None when lint is not installed)."""
-    try:
-        from svcstd.lint import RULES
-    except ImportError:  # the lint package is optional for rendering
-        return None
+def lint_page(rules: Mapping[str, Any] | None = None) -> PageView | None:
+    """``lint.md``: the lint rules of the registry (None when the lint package is absent).
+
+    ``rules`` defaults to :data:`svcstd.lint.RULES`; anchors are the ids in lower case, which
+    is where :attr:`svcstd.lint.LintRule.url` points.
+    """
+    if rules is None:
+        try:
+            from svcstd.lint import RULES as rules
+        except ImportError:  # rendering does not need the linter
+            return None
+    assert rules is not None
     index = Table(
         ("Rule", "Slug", "Severity", "Scope", "Title"),
         tuple(
             Row((link(r.id, f"#{r.id.lower()}"), code(r.slug), r.severity, r.scope, r.title))
-            for r in RULES.values()
+            for r in rules.values()
         ),
     )
     return PageView(
@@ -118,11 +125,15 @@ def lint_page() -> PageView | None:
         intro=("svcstd lint checks that the standards are consistent and complete. Each finding "
                "names its rule; the rule's anchor on this page explains it.",),
         sections=(Section("All lint rules", "all-lint-rules", tables=(index,)),),
-        extra={"rules": tuple(RULES.values())},
+        extra={"rules": tuple(rules.values())},
     )
 
 
-def build_views(standards: Standards, diagram: DiagramRenderer = svg_figure) -> list[PageView]:
+def build_views(
+    standards: Standards,
+    diagram: DiagramRenderer = svg_figure,
+    lint_rules: Mapping[str, Any] | None = None,
+) -> list[PageView]:
     """The view models of every generated page, in navigation order."""
     latest = standards.latest
     views = ReleaseViews(standards, latest, urls.CURRENT, diagram).pages()
@@ -132,7 +143,7 @@ def build_views(standards: Standards, diagram: DiagramRenderer = svg_figure) -> 
             standards, release, urls.release_prefix(release.version), diagram,
             searchable=release is not latest,
         ).pages()
-    lint = lint_page()
+    lint = lint_page(lint_rules)
     if lint is not None:
         views.append(lint)
     return views
@@ -154,10 +165,15 @@ def build_site(
     standards: Standards,
     templates: Path | str | None = None,
     diagram: DiagramRenderer = svg_figure,
+    lint_rules: Mapping[str, Any] | None = None,
 ) -> Site:
-    """Render every generated page of the site from ``standards``."""
+    """Render every generated page of the site from ``standards``.
+
+    ``diagram`` turns a diagram into the page's figure (inline SVG by default); ``lint_rules``
+    replaces the lint registry (tests pin the lint page with rules of their own).
+    """
     env = make_environment(templates)
-    pages = tuple(render_view(env, v) for v in build_views(standards, diagram))
+    pages = tuple(render_view(env, v) for v in build_views(standards, diagram, lint_rules))
     nav: dict[str, list[Any]] = {
         f"{urls.CURRENT}/index.md": release_nav(standards.latest, urls.CURRENT),
         "releases/index.md": ["releases/index.md"]

@@ -239,6 +239,7 @@ class PageView:
     intro: tuple[str | Markup, ...] = ()
     sections: tuple[Section, ...] = ()
     search_exclude: bool = False
+    search_boost: float | None = None  # mkdocs-material's per-page search boost
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -614,7 +615,10 @@ class ReleaseViews:
     def _page(self, page: str, title: str, template: str, **kw: Any) -> PageView:
         return PageView(
             path=self.path(page), title=title, template=template, release=self.info(),
-            search_exclude=not self.searchable, **kw,
+            search_exclude=not self.searchable,
+            # the current release first, earlier releases below it in search results
+            search_boost=2.0 if self.prefix == urls.CURRENT else 0.5,
+            **kw,
         )
 
     def pages(self) -> list[PageView]:
