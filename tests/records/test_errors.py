@@ -186,6 +186,11 @@ def test_empty_case_id(tmp_path: Path, profile: Path) -> None:
     assert error(f, profile) == f"{f}: row 2, column 'number': empty case id"
 
 
+def test_blank_lines_are_skipped_but_counted(tmp_path: Path, profile: Path) -> None:
+    f = write(tmp_path, HEADER + "INC1,New,01/02/2016 10:00,Phone\n\nINC1,Active,01/02/2016 11:00,Phone\n\n")
+    assert read_records(f, profile).events["source_row"].to_list() == [1, 3]
+
+
 def test_event_without_timestamp(tmp_path: Path, profile: Path) -> None:
     f = write(tmp_path, HEADER + "INC1,New,?,Phone\n")
     assert error(f, profile) == f"{f}: row 1, column 'updated_at': no timestamp for an event"

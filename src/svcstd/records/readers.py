@@ -127,7 +127,10 @@ def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataF
         raise SvcstdError(Problem(shown, f"cannot read the CSV header: {_first_line(exc)}")) from None
     cols = select(header)
     try:
-        return lf.select([ROW, *cols]).collect()
+        # A blank line reads as a row of nulls: skip it, but keep counting it, so row N stays
+        # the N-th line after the header.
+        blank = pl.all_horizontal([pl.col(c).is_null() for c in cols])
+        return lf.select([ROW, *cols]).filter(~blank).collect()
     except pl.exceptions.PolarsError as exc:
         raise _csv_problem(path, shown, profile, len(header), exc) from None
 
