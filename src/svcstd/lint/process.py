@@ -12,6 +12,12 @@ def _targets(step: Step) -> list[str]:
     return [*step.next, *(b.to for b in step.branches)]
 
 
+def _broken(process: Process) -> bool:
+    """True when a transition names a missing step (SPEC-202); reachability is then moot."""
+    ids = {s.id for s in process.steps}
+    return any(t not in ids for step in process.steps for t in _targets(step))
+
+
 def _reach(process: Process, start: list[str], forward: bool) -> set[str]:
     ids = {s.id for s in process.steps}
     edges: dict[str, set[str]] = {i: set() for i in ids}
@@ -90,11 +96,12 @@ def unknown_step(handbook: Handbook) -> Iterator[Hit]:
     "required, no case can ever conform.",
 )
 def unreachable_step(handbook: Handbook) -> Iterator[Hit]:
-    """Every step is reachable from the (single) start step along ``next`` and branches."""
+    """Every step is reachable from the (single) start step along ``next`` and branches.
+    Processes with a transition to a missing step are left to SPEC-202."""
     for process in handbook.processes:
         starts = [s.id for s in process.steps if s.kind == "start"]
-        if len(starts) != 1:
-            continue  # SPEC-201 reports it; reachability from "the" start is undefined
+        if len(starts) != 1 or _broken(process):
+            continue  # SPEC-201 or SPEC-202 reports it; one typo should not read as ten errors
         reached = _reach(process, starts, forward=True)
         for step in process.steps:
             if step.id not in reached:
@@ -113,11 +120,14 @@ def unreachable_step(handbook: Handbook) -> Iterator[Hit]:
     "usually a missing ``next`` or a step that should be ``kind: end``.",
 )
 def dead_end(handbook: Handbook) -> Iterator[Hit]:
-    """From every step some path leads to a step of ``kind: end``."""
+    """From every step some path leads to a step of ``kind: end``. Processes with a transition
+    to a missing step are left to SPEC-202."""
     for process in handbook.processes:
         ends = [s.id for s in process.steps if s.kind == "end"]
         if not ends:
             yield Hit(f"process {process.id} has no end step", process.where("steps"), process.id)
+            continue
+        if _broken(process):
             continue
         can_finish = _reach(process, ends, forward=False)
         for step in process.steps:
