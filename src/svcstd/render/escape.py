@@ -6,8 +6,8 @@ never become markup: a ``<script>`` in a rule title has to show up as text, and 
 statement must not split a table cell. So every value a template prints goes through
 :func:`md` (the Jinja ``finalize`` hook), which
 
-1. collapses whitespace to single spaces, so text cannot start a heading, list or code block
-   on a new line;
+1. collapses every run of whitespace to one space, so text cannot start a heading, list or
+   code block on a new line (a single leading or trailing space is kept for joining);
 2. HTML-escapes ``& < > " '`` (markupsafe), so no tag or entity from the spec survives;
 3. replaces the characters that Markdown or its extensions read as syntax — ``\\ ` * _ [ ] { }
    |`` and a leading ``#``, ``+``, ``-`` or ``1.`` — by numeric character references, which
@@ -39,6 +39,7 @@ _SYNTAX = str.maketrans(
         "~": "&#126;",
     }
 )
+_SPACE = re.compile(r"\s+")
 _LEADING = re.compile(r"^(?:[#+-]|\d+\.(?=\s|$))")
 
 
@@ -48,7 +49,7 @@ def md(value: Any) -> Markup:
         return Markup(value)
     if value is None:
         return Markup("")
-    text = " ".join(str(value).split())
+    text = _SPACE.sub(" ", str(value))
     text = str(escape(text)).translate(_SYNTAX)
     text = _LEADING.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group(0)), text)
     return Markup(text)

@@ -99,6 +99,18 @@ THEN = {
 }
 PERIOD = {"day": "per day", "week": "per week", "month": "per month", "quarter": "per quarter", "year": "per year"}
 
+_COUNTED = (
+    ("time_limits", "time limit", "time limits"),
+    ("escalation_paths", "escalation path", "escalation paths"),
+    ("processes", "process", "processes"),
+    ("record_types", "record type", "record types"),
+    ("archiving", "archiving rule", "archiving rules"),
+    ("retention", "retention rule", "retention rules"),
+    ("ownership", "ownership rule", "ownership rules"),
+    ("authorities", "authority rule", "authority rules"),
+    ("kpis", "KPI", "KPIs"),
+)
+
 #: The topic pages of a release, in reading order: (page, title).
 TOPICS: tuple[tuple[str, str], ...] = (
     ("index.md", "Overview"),
@@ -287,6 +299,15 @@ class ReleaseViews:
         if where is None:
             return shown
         return link(shown, rel(page, where[0], where[1]))
+
+    def any_ref(self, page: str, item_id: str) -> Markup | str:
+        """A link to a rule id or, failing that, to a vocabulary item of any section."""
+        if item_id in self._where:
+            return self.ref(page, item_id)
+        for section in urls._TERM_PREFIX:
+            if f"{section}:{item_id}" in self._where:
+                return self.ref(page, f"{section}:{item_id}", item_id)
+        return item_id
 
     def term(self, page: str, section: str, term_id: str) -> Markup | str:
         """A vocabulary value as ``Title (id)`` linked to its definition."""
@@ -681,9 +702,8 @@ class ReleaseViews:
             )
         rules = Table(("Rule", "Title", "中文", "Severity", "Basis", "Source"), tuple(index_rows))
         counts = ", ".join(
-            f"{len(getattr(self.release, s))} {s.replace('_', ' ')}"
-            for s in ("time_limits", "escalation_paths", "processes", "record_types", "archiving",
-                      "retention", "ownership", "authorities", "kpis")
+            f"{len(getattr(self.release, s))} {one if len(getattr(self.release, s)) == 1 else many}"
+            for s, one, many in _COUNTED
             if getattr(self.release, s)
         )
         return self._page(
@@ -869,7 +889,7 @@ class ReleaseViews:
         human = Table(
             ("Change", "Items"),
             tuple(
-                Row((e.summary, self.join((self.ref(page, rid) for rid in e.rules))))
+                Row((e.summary, self.join((self.any_ref(page, rid) for rid in e.rules))))
                 for e in r.meta.changelog
             ),
         )
