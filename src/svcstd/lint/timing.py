@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
-from svcstd.lint.base import Hit, exceeds, order, release_rule, selectors_overlap
+from svcstd.lint.base import Hit, exceeds, order, release_rule, selectors_overlap, span
 from svcstd.spec.model import Handbook, TimeLimit
 
 
 def _longer(a: TimeLimit, b: TimeLimit, handbook: Handbook) -> bool:
-    """Whether ``a``'s target is certainly longer than ``b``'s, both in the same time basis."""
-    return a.time == b.time and exceeds(
-        a.target, b.target, a.time, handbook.calendar(a.calendar), handbook.calendar(b.calendar)
-    )
+    """Whether ``a``'s target is certainly longer than ``b``'s.
+
+    In the same time basis, targets compare directly. A business-time target also certainly
+    outlasts a calendar-time one that is shorter than its business length, because business
+    time never runs faster than the clock on the wall; the reverse is never certain.
+    """
+    cal_a, cal_b = handbook.calendar(a.calendar), handbook.calendar(b.calendar)
+    if a.time == b.time:
+        return exceeds(a.target, b.target, a.time, cal_a, cal_b)
+    if a.time == "business":
+        return span(a.target, "business", cal_a)[0] > span(b.target, "calendar", cal_b)[1]
+    return False
 
 
 @release_rule(
@@ -24,8 +32,8 @@ def _longer(a: TimeLimit, b: TimeLimit, handbook: Handbook) -> bool:
     "target for the same measure is almost always a swapped number.",
 )
 def priority_inversion(handbook: Handbook) -> Iterator[Hit]:
-    """For time limits with the same ``measures`` and time basis that select by priority and
-    otherwise overlap, a priority of lower rank (more urgent) never has a longer target."""
+    """For time limits with the same ``measures`` that select by priority and otherwise
+    overlap, a priority of lower rank (more urgent) never has a certainly longer target."""
     ranks = {p.id: p.rank for p in handbook.priorities}
     limits = [t for t in order(handbook.time_limits) if t.applies_to.priority]
     for a, b in combinations(limits, 2):
@@ -61,8 +69,8 @@ def priority_inversion(handbook: Handbook) -> Iterator[Hit]:
     "longer than the resolution limit for the same cases cannot both be meant.",
 )
 def response_after_resolution(handbook: Handbook) -> Iterator[Hit]:
-    """For overlapping selectors and the same time basis, a ``first-response`` target is not
-    longer than a ``resolution`` target."""
+    """For overlapping selectors, a ``first-response`` target is not certainly longer than a
+    ``resolution`` target."""
     responses = [t for t in order(handbook.time_limits) if t.measures == "first-response"]
     resolutions = [t for t in order(handbook.time_limits) if t.measures == "resolution"]
     for resp in responses:
@@ -120,10 +128,10 @@ def conflicting_limits(handbook: Handbook) -> Iterator[Hit]:
     for a, b in combinations(order(handbook.time_limits), 2):
         if not (_same_clock(a, b) and selectors_overlap(a.applies_to, b.applies_to)):
             continue
-        if _longer(a, b, handbook) or _longer(b, a, handbook):
-            what, key = f"target {b.target} vs {a.target}", "target"
-        elif a.time != b.time:
+        if a.time != b.time:
             what, key = f"{b.time} time vs {a.time} time", "time"
+        elif _longer(a, b, handbook) or _longer(b, a, handbook):
+            what, key = f"target {b.target} vs {a.target}", "target"
         elif a.time == "business" and (a.calendar or default) != (b.calendar or default):
             what, key = f"calendar {b.calendar or default} vs {a.calendar or default}", "calendar"
         else:
