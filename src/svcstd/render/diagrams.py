@@ -30,6 +30,7 @@ import subprocess
 import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -185,6 +186,31 @@ def trigger_text(trigger: object) -> str:
     return str(on)
 
 
+def trigger_groups(path: EscalationPath) -> list[tuple[str, int, str, str | None]]:
+    """Triggers that differ only in the time limit they watch, drawn as one note.
+
+    A ladder often fires "at 75 % of" five different limits with the same target level and
+    deadline; five notes would shrink the picture to nothing. Returns ``(text, to_level,
+    within, note)`` in the order of each group's first trigger.
+    """
+    groups: dict[tuple[object, ...], list[Any]] = {}
+    for trig in path.triggers:
+        share = getattr(trig, "share", None)
+        limit = getattr(trig, "limit", None)
+        key = (trig.on, share, trig.to_level, str(trig.within), trig.note) if limit else (id(trig),)
+        groups.setdefault(key, []).append(trig)
+    out = []
+    for members in groups.values():
+        first = members[0]
+        text = trigger_text(first)
+        if len(members) > 1:
+            limits = [m.limit for m in members]
+            joined = ", ".join(limits[:-1]) + " or " + limits[-1]
+            text = text.replace(first.limit, joined, 1)
+        out.append((text, first.to_level, str(first.within), first.note))
+    return out
+
+
 def ladder_dot(release: Handbook, path: EscalationPath) -> Diagram:
     """The escalation ladder of one path: levels bottom-up and the triggers that climb it."""
     gid = _safe_id(path.id)
@@ -199,15 +225,15 @@ def ladder_dot(release: Handbook, path: EscalationPath) -> Diagram:
         )
     for a, b in zip(levels, levels[1:], strict=False):
         out.append(f'  {quote(f"level-{a.level}")} -> {quote(f"level-{b.level}")} [penwidth=2];\n')
-    for n, trig in enumerate(path.triggers, 1):
+    for n, (text, to_level, within, note) in enumerate(trigger_groups(path), 1):
         tid = f"trigger-{n}"
         out.append(
             f"  {quote(tid)} [id={quote(f'{gid}-{tid}')} shape=note style=filled "
-            f'fillcolor="#fff8e1" label={label(trigger_text(trig), trig.note)}];\n'
+            f'fillcolor="#fff8e1" label={label(text, note)}];\n'
         )
         out.append(
-            f"  {quote(tid)} -> {quote(f'level-{trig.to_level}')} "
-            f'[style=dashed label={label(f"within {trig.within}")}];\n'
+            f"  {quote(tid)} -> {quote(f'level-{to_level}')} "
+            f'[style=dashed label={label(f"within {within}")}];\n'
         )
     out.append("}\n")
     return Diagram(
