@@ -6,38 +6,16 @@ could not be loaded (one ``file:line:col: message`` line per problem) or bad arg
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from svcstd.cli.main import run
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
+from svcstd.io import write_atomically
 from svcstd.lint import RULES, SEVERITIES, at_least, lint
 from svcstd.lint.report import REPORTERS, LintReport, render_rules
 from svcstd.spec import load_standards
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``,
-    so readers see the old file or the whole new one, never half of it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SvcstdError(Problem(str(path), "cannot write: the folder does not exist"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SvcstdError(Problem(str(path), f"cannot write: {exc.strerror or exc}")) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @click.command("lint")

@@ -60,9 +60,9 @@ def unknown_role(handbook: Handbook) -> Iterator[Hit]:
                 yield Hit(_unknown("role", level.role, roles), level.where("role"), path.id)
     for process in handbook.processes:
         for step in process.steps:
-            for role in step.roles:
-                if role not in roles:
-                    yield Hit(_unknown("role", role, roles), step.where("roles"), process.id)
+            for name in step.roles:
+                if name not in roles:
+                    yield Hit(_unknown("role", name, roles), step.where("roles"), process.id)
     for role in handbook.roles:
         for target in role.escalates_to:
             if target not in roles:

@@ -156,8 +156,9 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Path_, 
             what = f'duplicate key "{key}"' if key else "duplicate key"
         if "\\t" in what or "'\\t'" in what:
             what = "tab character: YAML indentation must use spaces"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise SpecError(Problem(name, f"YAML syntax: {what}", line, col)) from None
+        if mark is None:
+            raise SpecError(Problem(name, f"YAML syntax: {what}")) from None
+        raise SpecError(Problem(name, f"YAML syntax: {what}", mark.line + 1, mark.column + 1)) from None
     except YAMLError as exc:
         raise SpecError(Problem(name, f"YAML error: {str(exc).splitlines()[0]}")) from None
     except RecursionError:
@@ -235,7 +236,7 @@ def _position(positions: dict[Path_, tuple[int, int]], loc: tuple[Any, ...]) -> 
     return positions.get(best, (1, 1))
 
 
-def _message(err: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     kind = err["type"]
     field = str(loc[-1]) if loc else ""
     shown = _shown(loc[:-1] if kind in ("extra_forbidden", "missing") else loc)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -70,7 +70,7 @@ class Node(BaseModel):
         extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True
     )
 
-    loc: SkipJsonSchema[Loc | None] = Field(default=None, alias=LOC_KEY, exclude=True, repr=False)
+    loc: SkipJsonSchema[Loc | None] = Field(default=None, alias="__loc__", exclude=True, repr=False)
 
     def where(self, key: str | None = None) -> Loc | None:
         """Location of this node, or of one of its keys."""
@@ -100,7 +100,14 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$")]
 #: Ids of source documents, e.g. ``D001``.
 DocId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
-SlugList = _listed(Slug)
+if TYPE_CHECKING:  # type checkers see the normalised list
+    SlugList = list[Slug]
+else:
+    SlugList = _listed(Slug)
+if TYPE_CHECKING:
+    SlugList1 = list[Slug]
+else:
+    SlugList1 = _listed(Slug, 1)
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["draft", "active", "retired"]
@@ -125,7 +132,10 @@ class Source(Node):
         return f"{self.document} §{self.section}"
 
 
-SourceList = _listed(Source)
+if TYPE_CHECKING:  # type checkers see the normalised list
+    SourceList = list[Source]
+else:
+    SourceList = _listed(Source)
 
 
 class Alternative(Node):
@@ -250,7 +260,10 @@ class TimeRange(BaseModel):
         return {"type": "string", "pattern": r"^\d{2}:\d{2}-\d{2}:\d{2}$", "examples": ["09:00-12:00"]}
 
 
-DayHours = _listed(TimeRange)
+if TYPE_CHECKING:  # type checkers see the normalised list
+    DayHours = list[TimeRange]
+else:
+    DayHours = _listed(TimeRange)
 
 
 def _drop_loc(value: Any) -> Any:
@@ -376,7 +389,14 @@ class Condition(Node):
         return f"event {self.event}" if self.event else f"state {self.state}"
 
 
-Conditions = _listed(Condition)
+if TYPE_CHECKING:  # type checkers see the normalised list
+    Conditions = list[Condition]
+else:
+    Conditions = _listed(Condition)
+if TYPE_CHECKING:
+    Conditions1 = list[Condition]
+else:
+    Conditions1 = _listed(Condition, 1)
 
 
 class Clock(Node):
@@ -387,8 +407,8 @@ class Clock(Node):
     cancel, reset, stop, start, pause, resume (documented in the manual).
     """
 
-    start: _listed(Condition, 1)  # type: ignore[valid-type]
-    stop: _listed(Condition, 1)  # type: ignore[valid-type]
+    start: Conditions1
+    stop: Conditions1
     pause: Conditions = []
     resume: Conditions = []
     reset: Conditions = []
@@ -449,7 +469,7 @@ class PriorityTrigger(_Trigger):
     """Fires when a case is opened with, or raised to, one of these priorities."""
 
     on: Literal["priority"]
-    priorities: _listed(Slug, 1)  # type: ignore[valid-type]
+    priorities: SlugList1
 
 
 class EventTrigger(_Trigger):
@@ -561,7 +581,7 @@ class OwnershipRule(Rule):
 
     applies_to: Selector = Selector()
     owner: Literal["first-contact"] = "first-contact"
-    handover_events: _listed(Slug, 1)  # type: ignore[valid-type]
+    handover_events: SlugList1
 
 
 class AuthorityRule(Rule):
