@@ -276,3 +276,16 @@ def test_vectorised_calls_accept_arrays(cn: BusinessCalendar) -> None:
         "2026-11-23T10:00:00+08:00", "2026-11-23T14:00:00+08:00",
     ]
     assert cn.is_working(starts).tolist() == [True, True]
+
+
+def test_bucketed_index_equals_searchsorted() -> None:
+    from svcstd.timecalc.index import SortedIndex
+
+    rng = np.random.default_rng(7)
+    for keys in (np.sort(rng.integers(0, 10**6, 500)), np.array([5, 5, 5, 9]), np.array([], dtype=np.int64),
+                 np.cumsum(rng.integers(0, 3, 300))):  # fmt: skip
+        keys = keys.astype(np.int64)
+        q = rng.integers(-100, 10**6 + 100, 5000).astype(np.int64)
+        q = np.concatenate([q, keys, keys - 1, keys + 1])
+        for side in ("left", "right"):
+            assert (SortedIndex.build(keys, side).count(q) == np.searchsorted(keys, q, side=side)).all()

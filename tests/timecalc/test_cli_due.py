@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from svcstd.cli.main import cli
 from svcstd.errors import SvcstdError
-from svcstd.spec import load_standards
+from svcstd.spec import Standards, load_standards
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The installed console script, next to the interpreter running the tests.
@@ -126,17 +127,28 @@ def test_due_runs_as_a_real_command(two_releases: Path) -> None:
     assert bad.stderr.startswith("error: svcstd: naive timestamp") and bad.stderr.count("\n") == 1
 
 
-def _bundled() -> list[tuple[str, str]]:
+@functools.cache
+def _bundled_standards() -> Standards | None:
     try:
-        standards = load_standards(ROOT / "standards")
+        return load_standards(ROOT / "standards")
     except SvcstdError:
+        return None
+
+
+def _bundled() -> list[tuple[str, str]]:
+    standards = _bundled_standards()
+    if standards is None:
         return []
     return [(r.version, c.id) for r in standards.releases for c in r.calendars]
 
 
 @pytest.mark.parametrize(("release", "calendar"), _bundled() or [pytest.param("", "", marks=pytest.mark.skip(
     reason="no loadable bundled standards"))])  # fmt: skip
-def test_every_bundled_calendar_answers(release: str, calendar: str) -> None:
+def test_every_bundled_calendar_answers(
+    release: str, calendar: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # loading the bundled YAML takes seconds; load it once for all calendars
+    monkeypatch.setattr("svcstd.cli.due.load_standards", lambda _root: _bundled_standards())
     for args in (["2026-11-23T10:00+08:00", "8h"], ["2026-11-23T10:00+08:00", "3bd", "--explain"],
                  ["--between", "2026-01-01T00:00+08:00", "2026-12-31T00:00+08:00"]):  # fmt: skip
         code, out, err = due(ROOT / "standards", *args, "--release", release, "--calendar", calendar)

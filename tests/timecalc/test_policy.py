@@ -33,6 +33,9 @@ def test_the_release_in_force_at_opening_supplies_the_calendar_throughout(two_re
     assert at(newer, newer.add_business(opened, 8 * 3600)) == "2026-05-30T13:00:00+08:00"
     # a case opened on 1 June is judged by 2026.1
     assert calendar_for_case(standards, T("2026-06-01T00:00+08:00")) is newer
+    # a fresh load of the same folder gives the same answers (no stale cache by object id)
+    again = load_standards(two_releases)
+    assert business_calendar(again.get("2025.1")).add_business(opened, 8 * 3600) == result.breached_at
 
 
 def test_unknown_calendars_and_cases_before_the_first_release(two_releases: Path) -> None:

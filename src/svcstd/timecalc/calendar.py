@@ -7,7 +7,7 @@ arrays of instants:
 
 - ``B(t)`` (:meth:`BusinessCalendar.prefix`): business seconds between the span's start and
   ``t``. A business duration is ``B(end) - B(start)``; a deadline is the earliest ``t`` with
-  ``B(t) >= B(start) + d``, found by binary search (``np.searchsorted``).
+  ``B(t) >= B(start) + d``, found by a bucketed binary search (:mod:`svcstd.timecalc.index`).
 - Business days (``bd``): see :meth:`BusinessCalendar.add_business_days`.
 
 Rules of the calendar (the manual states them):
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from svcstd.errors import SvcstdError
 from svcstd.spec.model import WEEKDAYS, Calendar
+from svcstd.timecalc.index import SortedIndex
 from svcstd.timecalc.instants import from_epoch, iso, to_epoch
 from svcstd.timecalc.zones import DAY, I64, OffsetHistory, offset_history, zone
 
@@ -88,6 +89,10 @@ class BusinessCalendar:
     #: Holidays and make-up days as real intervals of their local dates, with their names.
     holiday_spans: tuple[tuple[int, int, str], ...]
     makeup_spans: tuple[tuple[int, int, str], ...]
+    #: Fast searchsorted over ``starts`` (right), prefix ends (left) and ``day_open`` (right).
+    _by_start: SortedIndex = field(repr=False)
+    _by_cum_end: SortedIndex = field(repr=False)
+    _by_day_open: SortedIndex = field(repr=False)
 
     # ----------------------------------------------------------------------------------------
     # construction
@@ -169,6 +174,7 @@ class BusinessCalendar:
                     out.append((int(ps.min()), int(pe.max()), label))
             return tuple(sorted(out))
 
+        cum_end = cum + lengths
         cal_obj = cls(
             id=cal.id,
             timezone=cal.timezone,
@@ -183,6 +189,9 @@ class BusinessCalendar:
             history=history,
             holiday_spans=spans([(h.first, h.last, f"holiday: {h.name}") for h in cal.holidays]),
             makeup_spans=spans([(w.date, w.date, f"make-up working day: {w.name}") for w in cal.workdays]),
+            _by_start=SortedIndex.build(starts, "right"),
+            _by_cum_end=SortedIndex.build(cum_end, "left"),
+            _by_day_open=SortedIndex.build(day_open, "right"),
         )
         object.__setattr__(cal_obj, "day_b_open", cal_obj._prefix(day_open))
         return cal_obj
@@ -212,7 +221,7 @@ class BusinessCalendar:
         n = len(self.starts)
         if n == 0:
             return np.zeros(t.shape, dtype=np.int64)
-        i = np.searchsorted(self.starts, t, side="right") - 1
+        i = self._by_start.count(t) - 1
         ic = np.clip(i, 0, n - 1)
         b = self.cum[ic] + np.clip(t - self.starts[ic], 0, self.ends[ic] - self.starts[ic])
         return np.where(i < 0, 0, b)
@@ -238,8 +247,7 @@ class BusinessCalendar:
 
     def _at_prefix(self, target: I64) -> I64:
         """The earliest instant ``t`` with ``B(t) >= target`` (for ``target > 0``)."""
-        cum_end = self.cum + (self.ends - self.starts)
-        j = np.searchsorted(cum_end, target, side="left")
+        j = self._by_cum_end.count(target)
         if j.size and (j.max() >= len(self.starts)):
             if not len(self.starts):
                 raise SvcstdError(f"calendar {self.id!r} has no working hours: nothing ever falls due")
@@ -290,7 +298,7 @@ class BusinessCalendar:
         if not go.any():
             return out
         s, n = s[go], n[go]
-        d = np.searchsorted(self.day_open, s, side="right") - 1
+        d = self._by_day_open.count(s) - 1
         k = d + n
         if d.min() < 0 or k.max() >= len(self.day_open):
             if not len(self.day_open):

@@ -15,14 +15,16 @@ from svcstd.spec.releases import Standards
 from svcstd.timecalc.calendar import BusinessCalendar
 from svcstd.timecalc.instants import from_epoch
 
-_CACHE: dict[tuple[int, str], BusinessCalendar] = {}
+# Keyed by the calendar's content, not by object identity: ids of freed releases are reused.
+_CACHE: dict[str, BusinessCalendar] = {}
+_CACHE_SIZE = 64
 
 
 def business_calendar(release: Handbook, calendar_id: str | None = None) -> BusinessCalendar:
     """The materialised calendar ``calendar_id`` (default: the release's default calendar).
 
     Unknown ids raise :class:`SvcstdError` listing the known ones. Built calendars are cached
-    per release object.
+    by content, so releases that share a calendar share its materialisation.
     """
     cal = release.calendar(calendar_id)
     if cal is None:
@@ -35,8 +37,10 @@ def business_calendar(release: Handbook, calendar_id: str | None = None) -> Busi
         raise SvcstdError(
             f"unknown calendar {calendar_id!r} in release {release.version} (known: {known})"
         )
-    key = (id(release), cal.id)
+    key = cal.model_dump_json()
     if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = BusinessCalendar.from_spec(cal)
     return _CACHE[key]
 
