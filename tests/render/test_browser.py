@@ -28,15 +28,24 @@ CHROMIUM_ARGS = [
 
 #: Every page with a flowchart and labels it must show.
 FLOWCHARTS = {
-    "handbook/processes/proc-001/": ["Receive complaint", "Can the agent solve it?", "Close the case", "Service agent"],
+    "handbook/processes/proc-001/": [
+        "Receive complaint",
+        "Can the agent solve it?",
+        "Close the case",
+        "Service agent",
+    ],
     "handbook/escalation/": ["Level 1", "Team lead", "Service manager", "50% of TL-003 used"],
     "handbook/lifecycle/": ["New", "In progress", "Waiting for customer", "Closed", "已关闭"],
-    "releases/2025.1/processes/proc-001/": ["Receive complaint", "受理投诉", "Reply to the customer"],
+    "releases/2025.1/processes/proc-001/": [
+        "Receive complaint",
+        "受理投诉",
+        "Reply to the customer",
+    ],
 }
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -74,7 +83,11 @@ def page(browser: object, server: str) -> Iterator[object]:
     page.requests = requests  # type: ignore[attr-defined]
     yield page
     context.close()
-    outside = [u for u in requests if urlparse(u).netloc != urlparse(server).netloc and not u.startswith(("data:", "blob:"))]
+    outside = [
+        u
+        for u in requests
+        if urlparse(u).netloc != urlparse(server).netloc and not u.startswith(("data:", "blob:"))
+    ]
     assert not outside, f"requests outside the site: {outside}"
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from svcstd.errors import SvcstdError
 from svcstd.render import diagrams
-from svcstd.render.diagrams import dot_to_svg, ladder_dot, label, quote, trigger_groups, wrap
+from svcstd.render.diagrams import dot_to_svg, label, ladder_dot, quote, trigger_groups, wrap
 from svcstd.spec.releases import Standards
 
 from .conftest import need
@@ -15,10 +15,15 @@ from .conftest import need
 def test_wrap_latin_and_chinese() -> None:
     assert wrap("Receive complaint") == ["Receive complaint"]
     assert wrap("Assign the problem to the responsible department or person") == [
-        "Assign the problem to the", "responsible department or", "person",
+        "Assign the problem to the",
+        "responsible department or",
+        "person",
     ]
     lines = wrap("客户服务管理办法规定电话铃响三声内必须接听并记录")
-    assert all(len(line) <= 14 for line in lines) and "".join(lines) == "客户服务管理办法规定电话铃响三声内必须接听并记录"
+    assert (
+        all(len(line) <= 14 for line in lines)
+        and "".join(lines) == "客户服务管理办法规定电话铃响三声内必须接听并记录"
+    )
 
 
 def test_dot_strings_are_quoted() -> None:

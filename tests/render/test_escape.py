@@ -44,8 +44,9 @@ def evil_standards(tmp_path: Path) -> Path:
         path = root / version / "time-limits.yaml"
         text = path.read_text(encoding="utf-8")
         path.write_text(
-            text.replace("title: Answer the phone within 20 seconds", f'title: "{EVIL_TITLE}"')
-            .replace(
+            text.replace(
+                "title: Answer the phone within 20 seconds", f'title: "{EVIL_TITLE}"'
+            ).replace(
                 "statement: Every call to the hotline is answered within 20 seconds of ringing.",
                 'statement: "a | b\\n\\n# Heading\\n<img src=x onerror=alert(1)>"',
             ),
@@ -65,7 +66,9 @@ def test_script_in_a_rule_title_is_escaped_in_markdown(evil_standards: Path) -> 
     assert "a &#124; b # Heading &lt;img src=x onerror=alert(1)&gt;" in page
 
 
-def test_script_in_a_rule_title_renders_as_text_in_html(evil_standards: Path, tmp_path: Path) -> None:
+def test_script_in_a_rule_title_renders_as_text_in_html(
+    evil_standards: Path, tmp_path: Path
+) -> None:
     need("dot", "Graphviz draws the flowcharts")
     config = tmp_path / "mkdocs.yml"
     config.write_text(
@@ -80,7 +83,11 @@ def test_script_in_a_rule_title_renders_as_text_in_html(evil_standards: Path, tm
     out = tmp_path / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert proc.returncode == 0, proc.stderr

@@ -36,7 +36,9 @@ def _demo_lint_rule() -> object:
 
 @pytest.fixture(scope="module")
 def site(standards: Standards) -> Site:
-    return build_site(standards, diagram=placeholder_figure, lint_rules={"SPEC-999": _demo_lint_rule()})
+    return build_site(
+        standards, diagram=placeholder_figure, lint_rules={"SPEC-999": _demo_lint_rule()}
+    )
 
 
 #: One page per template (rule.md.j2 is included by every page that shows rules).
@@ -78,7 +80,9 @@ def test_process_flowchart(standards: Standards) -> None:
 
 def test_escalation_ladder(standards: Standards) -> None:
     release = standards.latest
-    check_golden("diagrams/escalation-esc-001.dot", ladder_dot(release, release.escalation_paths[0]).dot)
+    check_golden(
+        "diagrams/escalation-esc-001.dot", ladder_dot(release, release.escalation_paths[0]).dot
+    )
 
 
 def test_lifecycle_state_diagram(standards: Standards) -> None:
@@ -88,5 +92,7 @@ def test_lifecycle_state_diagram(standards: Standards) -> None:
 
 
 def test_rendering_is_deterministic(standards: Standards, site: Site) -> None:
-    again = build_site(standards, diagram=placeholder_figure, lint_rules={"SPEC-999": _demo_lint_rule()})
+    again = build_site(
+        standards, diagram=placeholder_figure, lint_rules={"SPEC-999": _demo_lint_rule()}
+    )
     assert again == site

@@ -34,7 +34,9 @@ def test_writes_every_page_and_checks_for_drift(tmp_path: Path) -> None:
     (out / "stray.md").write_text("x", encoding="utf-8")
     result = _render("--out", str(out), "--check")
     assert result.exit_code == EXIT_FINDINGS
-    assert "differs: handbook/kpis.md" in result.output and "not generated: stray.md" in result.output
+    assert (
+        "differs: handbook/kpis.md" in result.output and "not generated: stray.md" in result.output
+    )
 
 
 def test_rerun_replaces_the_folder_as_a_whole(tmp_path: Path) -> None:
@@ -69,6 +71,8 @@ def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path) -> None:
 
 
 def test_bad_standards_are_a_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["render", "--standards", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        cli, ["render", "--standards", str(tmp_path / "none"), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == EXIT_USAGE
     assert not (tmp_path / "o").exists()

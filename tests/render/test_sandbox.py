@@ -18,7 +18,9 @@ def _site(standards: Standards, templates: Path) -> object:
 
 
 def test_user_templates_override_builtin_ones_by_name(standards: Standards, tmp_path: Path) -> None:
-    (tmp_path / "rule.md.j2").write_text("RULE {{ rule.id }}: {{ rule.heading }}\n\n", encoding="utf-8")
+    (tmp_path / "rule.md.j2").write_text(
+        "RULE {{ rule.id }}: {{ rule.heading }}\n\n", encoding="utf-8"
+    )
     site = _site(standards, tmp_path)
     page = site.page("handbook/time-limits.md").content  # type: ignore[attr-defined]
     assert "RULE TL-001: TL-001 · Answer the phone within 20 seconds" in page
@@ -29,7 +31,7 @@ def test_user_templates_are_sandboxed(standards: Standards, tmp_path: Path) -> N
     (tmp_path / "rule.md.j2").write_text(
         "{{ rule.__class__.__init__.__globals__['os'].system('echo pwned') }}", encoding="utf-8"
     )
-    with pytest.raises(SvcstdError, match="template error.*unsafe|access to attribute"):
+    with pytest.raises(SvcstdError, match=r"template error.*(unsafe|access to attribute)"):
         _site(standards, tmp_path)
 
 

@@ -11,15 +11,29 @@ from svcstd.render.mkdocs_plugin import expand_nav
 
 def test_every_release_and_topic_is_built(built_site: Path) -> None:
     for prefix in ("handbook", "releases/2026.1", "releases/2025.1"):
-        for page in ("", "time-limits/", "roles/", "escalation/", "processes/", "processes/proc-001/",
-                     "lifecycle/", "records/", "kpis/", "calendars/", "glossary/", "changelog/"):
+        for page in (
+            "",
+            "time-limits/",
+            "roles/",
+            "escalation/",
+            "processes/",
+            "processes/proc-001/",
+            "lifecycle/",
+            "records/",
+            "kpis/",
+            "calendars/",
+            "glossary/",
+            "changelog/",
+        ):
             assert (built_site / prefix / page / "index.html").is_file(), prefix + "/" + page
     assert (built_site / "releases" / "index.html").is_file()
     assert (built_site / "lint" / "index.html").is_file()
 
 
 def test_flowcharts_are_inline_svg(built_site: Path) -> None:
-    html = (built_site / "handbook" / "processes" / "proc-001" / "index.html").read_text(encoding="utf-8")
+    html = (built_site / "handbook" / "processes" / "proc-001" / "index.html").read_text(
+        encoding="utf-8"
+    )
     figure = re.search(r'<figure class="svcstd-diagram svcstd-process".*?</figure>', html, re.S)
     assert figure is not None
     assert "<svg" in figure.group(0) and ">Receive complaint</text>" in figure.group(0)
@@ -31,7 +45,7 @@ def test_no_page_references_another_host(built_site: Path) -> None:
     for html in built_site.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
         for m in pattern.finditer(text):
-            context = text[m.start(): m.start() + 120]
+            context = text[m.start() : m.start() + 120]
             # links a reader may follow are fine (e.g. the theme credit); nothing is *loaded*
             assert m.group(0).lower().startswith("href"), f"{html}: {context}"
         assert "fonts.googleapis" not in text, html
@@ -47,6 +61,33 @@ def test_search_index_has_rules_once_and_chinese_separator(built_site: Path) -> 
 
 
 def test_nav_placeholders_expand() -> None:
-    nav = [{"Home": "index.md"}, {"Handbook": "handbook/index.md"}, {"X": [{"Y": "releases/index.md"}]}]
+    nav = [
+        {"Home": "index.md"},
+        {"Handbook": "handbook/index.md"},
+        {"X": [{"Y": "releases/index.md"}]},
+    ]
     out = expand_nav(nav, {"handbook/index.md": ["a.md"], "releases/index.md": ["b.md"]})
     assert out == [{"Home": "index.md"}, {"Handbook": ["a.md"]}, {"X": [{"Y": ["b.md"]}]}]
+
+
+def test_the_bundled_standards_render_with_every_rule_anchored() -> None:
+    """The real handbook (standards/) renders, and every rule's URL has its anchor."""
+    from svcstd.render.diagrams import placeholder_figure
+    from svcstd.render.site import build_site
+    from svcstd.render.urls import item_url
+    from svcstd.spec import load_standards
+
+    from .conftest import ROOT
+
+    standards = load_standards(ROOT / "standards")
+    site = build_site(standards, diagram=placeholder_figure)
+    contents = {p.path: p.content for p in site.pages}
+    for release in standards.releases:
+        for section, item in release.items():
+            url = item_url(release, section, item)
+            path, anchor = url.split("#")
+            md_path = path.rstrip("/") + ".md"
+            if md_path not in contents:
+                md_path = path + "index.md"
+            text = contents[md_path]
+            assert f"{{ #{anchor} }}" in text or f'id="{anchor}"' in text, url

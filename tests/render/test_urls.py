@@ -39,7 +39,9 @@ def _ids(html_file: Path) -> set[str]:
     return set(re.findall(r'id="([^"]+)"', html_file.read_text(encoding="utf-8")))
 
 
-def test_every_rule_and_term_url_resolves_in_the_built_site(standards: Standards, built_site: Path) -> None:
+def test_every_rule_and_term_url_resolves_in_the_built_site(
+    standards: Standards, built_site: Path
+) -> None:
     checked = 0
     for release in standards.releases:
         for section, item in release.items():

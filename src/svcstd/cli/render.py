@@ -36,13 +36,29 @@ def _drift(site_pages: dict[str, str], out: Path) -> list[str]:
 
 
 @click.command("render")
-@click.option("--standards", default="standards", show_default=True, type=click.Path(),
-              help="Folder of releases (or one release).")
-@click.option("--out", default="build/docs", show_default=True, type=click.Path(),
-              help="Folder to write the pages to; replaced as a whole.")
-@click.option("--templates", type=click.Path(), default=None,
-              help="Folder of templates overriding the built-in ones by name (run sandboxed).")
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if --out differs from the pages.")
+@click.option(
+    "--standards",
+    default="standards",
+    show_default=True,
+    type=click.Path(),
+    help="Folder of releases (or one release).",
+)
+@click.option(
+    "--out",
+    default="build/docs",
+    show_default=True,
+    type=click.Path(),
+    help="Folder to write the pages to; replaced as a whole.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(),
+    default=None,
+    help="Folder of templates overriding the built-in ones by name (run sandboxed).",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if --out differs from the pages."
+)
 @run
 def command(standards: str, out: str, templates: str | None, check: bool) -> int:
     """Write the manual's generated Markdown pages (the site's handbook/, releases/, lint)."""
@@ -51,7 +67,9 @@ def command(standards: str, out: str, templates: str | None, check: bool) -> int
         problems = _drift({p.path: p.content for p in site.pages}, Path(out))
         for line in problems:
             click.echo(line)
-        click.echo(f"{out}: {'out of date' if problems else 'up to date'} ({len(site.pages)} pages)")
+        click.echo(
+            f"{out}: {'out of date' if problems else 'up to date'} ({len(site.pages)} pages)"
+        )
         return EXIT_FINDINGS if problems else EXIT_OK
     write_site(site, out)
     click.echo(f"wrote {len(site.pages)} pages to {out}")

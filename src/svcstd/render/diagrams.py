@@ -24,14 +24,15 @@ Three kinds of diagram:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import shutil
 import subprocess
 import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -119,7 +120,11 @@ def _step_attrs(step: Step) -> str:
     else:
         attrs = ""
     if not step.required:
-        attrs += ' style="rounded,dashed,filled"' if step.kind != "decision" else ' style="dashed,filled"'
+        attrs += (
+            ' style="rounded,dashed,filled"'
+            if step.kind != "decision"
+            else ' style="dashed,filled"'
+        )
     return attrs.strip()
 
 
@@ -223,8 +228,8 @@ def ladder_dot(release: Handbook, path: EscalationPath) -> Diagram:
             f"  {quote(f'level-{lv.level}')} [id={quote(f'{gid}-level-{lv.level}')} "
             f'label={label(f"Level {lv.level}", title)} fillcolor="#e3f2fd"];\n'
         )
-    for a, b in zip(levels, levels[1:], strict=False):
-        out.append(f'  {quote(f"level-{a.level}")} -> {quote(f"level-{b.level}")} [penwidth=2];\n')
+    for a, b in itertools.pairwise(levels):
+        out.append(f"  {quote(f'level-{a.level}')} -> {quote(f'level-{b.level}')} [penwidth=2];\n")
     for n, (text, to_level, within, note) in enumerate(trigger_groups(path), 1):
         tid = f"trigger-{n}"
         out.append(
@@ -233,7 +238,7 @@ def ladder_dot(release: Handbook, path: EscalationPath) -> Diagram:
         )
         out.append(
             f"  {quote(tid)} -> {quote(f'level-{to_level}')} "
-            f'[style=dashed label={label(f"within {within}")}];\n'
+            f"[style=dashed label={label(f'within {within}')}];\n"
         )
     out.append("}\n")
     return Diagram(
@@ -302,7 +307,11 @@ def dot_binary() -> str:
 def dot_to_svg(dot: str) -> str:
     """Run ``dot -Tsvg`` and return an inline-ready ``<svg>`` element, comments removed."""
     proc = subprocess.run(
-        [dot_binary(), "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=60, check=False
+        [dot_binary(), "-Tsvg"],
+        input=dot.encode("utf-8"),
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     if proc.returncode != 0:
         raise SvcstdError(f"graphviz failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
@@ -310,8 +319,10 @@ def dot_to_svg(dot: str) -> str:
     svg = _COMMENT.sub("", _PROLOG.sub("", svg, count=1))
     # keep the drawn size as the maximum, let narrow screens shrink it
     svg = _SIZE.sub(
-        lambda m: f'<svg width="{m.group(1)}pt" height="{m.group(2)}pt" '
-        'style="max-width:100%;height:auto"',
+        lambda m: (
+            f'<svg width="{m.group(1)}pt" height="{m.group(2)}pt" '
+            'style="max-width:100%;height:auto"'
+        ),
         svg,
         count=1,
     )
@@ -330,9 +341,9 @@ def svg_figure(diagram: Diagram) -> Markup:
 
 def placeholder_figure(diagram: Diagram) -> Markup:
     """A stand-in for the SVG (golden tests of pages must not depend on the Graphviz build)."""
-    return Markup('<figure class="svcstd-diagram" id="diagram-{id}">{kind}: {caption}</figure>').format(
-        id=diagram.id, kind=diagram.kind, caption=diagram.caption
-    )
+    return Markup(
+        '<figure class="svcstd-diagram" id="diagram-{id}">{kind}: {caption}</figure>'
+    ).format(id=diagram.id, kind=diagram.kind, caption=diagram.caption)
 
 
 DiagramRenderer = Callable[[Diagram], Markup]

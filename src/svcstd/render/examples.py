@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from svcstd.errors import SvcstdError
-from svcstd.spec.model import Holiday, Handbook, TimeLimit
+from svcstd.spec.model import Handbook, Holiday, TimeLimit
 from svcstd.timecalc import business_calendar, deadline, format_duration, from_epoch, to_epoch
 from svcstd.timecalc.calendar import BusinessCalendar
 
@@ -51,7 +51,11 @@ class WorkedExample:
 def _when(seconds: int, tz: str, *, with_date: bool = True) -> str:
     local = from_epoch(seconds, tz)
     clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
-    return f"{local.strftime('%a %Y-%m-%d')} {clock}" if with_date else f"{local.strftime('%a')} {clock}"
+    return (
+        f"{local.strftime('%a %Y-%m-%d')} {clock}"
+        if with_date
+        else f"{local.strftime('%a')} {clock}"
+    )
 
 
 def _opened(cal: BusinessCalendar, day: dt.date) -> int | None:
@@ -100,7 +104,9 @@ def _trace(cal: BusinessCalendar, start: int, due: int) -> tuple[TraceRow, ...]:
     return tuple(rows)
 
 
-def _example(release: Handbook, limit: TimeLimit, cal: BusinessCalendar, label: str, start: int) -> WorkedExample:
+def _example(
+    release: Handbook, limit: TimeLimit, cal: BusinessCalendar, label: str, start: int
+) -> WorkedExample:
     due = int(deadline(cal, [start], limit.target, limit.time)[0])
     opened, due_text = _when(start, cal.timezone), _when(due, cal.timezone)
     days = (from_epoch(due, cal.timezone).date() - from_epoch(start, cal.timezone).date()).days
@@ -134,10 +140,14 @@ def worked_examples(release: Handbook, limit: TimeLimit) -> tuple[WorkedExample,
             (h for h in spec.holidays if h.first.year >= year), key=lambda h: (h.first, h.name)
         ) or sorted(spec.holidays, key=lambda h: (h.first, h.name))
         # the longest holiday of the release's year shows best what a holiday does to a deadline
-        this_year = [h for h in holidays if h.first.year == holidays[0].first.year] if holidays else []
+        this_year = (
+            [h for h in holidays if h.first.year == holidays[0].first.year] if holidays else []
+        )
         if this_year:
             longest = max(this_year, key=lambda h: ((h.last - h.first).days, -h.first.toordinal()))
             start = _before_holiday(cal, longest)
             if start is not None:
-                examples.append(_example(release, limit, cal, f"Opened just before {longest.name}", start))
+                examples.append(
+                    _example(release, limit, cal, f"Opened just before {longest.name}", start)
+                )
     return tuple(examples)

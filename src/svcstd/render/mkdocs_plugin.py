@@ -45,7 +45,9 @@ def expand_nav(nav: Any, subtrees: dict[str, list[Any]]) -> Any:
         return [expand_nav(entry, subtrees) for entry in nav]
     if isinstance(nav, dict):
         return {
-            title: subtrees[value] if isinstance(value, str) and value in subtrees else expand_nav(value, subtrees)
+            title: subtrees[value]
+            if isinstance(value, str) and value in subtrees
+            else expand_nav(value, subtrees)
             for title, value in nav.items()
         }
     return nav

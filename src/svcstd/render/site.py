@@ -16,9 +16,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -76,24 +76,30 @@ def releases_page(standards: Standards) -> PageView:
     for r in reversed(standards.releases):
         prefix = urls.release_prefix(r.version)
         rows.append(
-            Row((
-                link(r.version, rel(page, f"{prefix}/index.md")),
-                r.meta.title,
-                str(r.meta.effective_from),
-                r.meta.supersedes or "—",
-                "current" if r is latest else r.meta.status,
-                link("changes", rel(page, f"{prefix}/changelog.md")),
-            ))
+            Row(
+                (
+                    link(r.version, rel(page, f"{prefix}/index.md")),
+                    r.meta.title,
+                    str(r.meta.effective_from),
+                    r.meta.supersedes or "—",
+                    "current" if r is latest else r.meta.status,
+                    link("changes", rel(page, f"{prefix}/changelog.md")),
+                )
+            )
         )
-    table = Table(("Release", "Title", "In force from", "Supersedes", "Status", "Changelog"), tuple(rows))
+    table = Table(
+        ("Release", "Title", "In force from", "Supersedes", "Status", "Changelog"), tuple(rows)
+    )
     return PageView(
         path=page,
         title="Releases",
         template="releases.md.j2",
         intro=(
             JUDGE_BY[latest.meta.judge_by],
-            link(f"The current release ({latest.version}) is also at the stable address handbook/.",
-                 rel(page, f"{urls.CURRENT}/index.md")),
+            link(
+                f"The current release ({latest.version}) is also at the stable address handbook/.",
+                rel(page, f"{urls.CURRENT}/index.md"),
+            ),
         ),
         sections=(Section("Every release", "every-release", tables=(table,)),),
     )
@@ -122,8 +128,10 @@ def lint_page(rules: Mapping[str, Any] | None = None) -> PageView | None:
         path="lint.md",
         title="Lint rules",
         template="lint.md.j2",
-        intro=("svcstd lint checks that the standards are consistent and complete. Each finding "
-               "names its rule; the rule's anchor on this page explains it.",),
+        intro=(
+            "svcstd lint checks that the standards are consistent and complete. Each finding "
+            "names its rule; the rule's anchor on this page explains it.",
+        ),
         sections=(Section("All lint rules", "all-lint-rules", tables=(index,)),),
         extra={"rules": tuple(rules.values())},
     )
@@ -140,7 +148,10 @@ def build_views(
     views.append(releases_page(standards))
     for release in reversed(standards.releases):
         views += ReleaseViews(
-            standards, release, urls.release_prefix(release.version), diagram,
+            standards,
+            release,
+            urls.release_prefix(release.version),
+            diagram,
             searchable=release is not latest,
         ).pages()
     lint = lint_page(lint_rules)
@@ -154,7 +165,11 @@ def render_view(env: jinja2.Environment, view: PageView) -> Page:
     try:
         content = env.get_template(view.template).render(page=view)
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else view.template
+        where = (
+            f"{exc.filename}:{exc.lineno}"
+            if isinstance(exc, jinja2.TemplateSyntaxError)
+            else view.template
+        )
         raise SvcstdError(f"{where}: template error while rendering {view.path}: {exc}") from exc
     # tidy: templates leave blank lines where optional parts are absent
     content = re.sub(r"\n{3,}", "\n\n", content).lstrip("\n")
@@ -193,8 +208,12 @@ def write_site(site: Site, out: Path | str) -> list[Path]:
     A non-empty ``out`` that svcstd did not write is refused rather than deleted.
     """
     target = Path(out)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).exists())):
-        raise SvcstdError(f"{target}: exists and was not written by svcstd render; refusing to replace it")
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / MARKER).exists())
+    ):
+        raise SvcstdError(
+            f"{target}: exists and was not written by svcstd render; refusing to replace it"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     written = []
@@ -204,7 +223,9 @@ def write_site(site: Site, out: Path | str) -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(page.content, encoding="utf-8")
             written.append(target / page.path)
-        (tmp / MARKER).write_text("written by svcstd render; replaced as a whole on each run\n", encoding="utf-8")
+        (tmp / MARKER).write_text(
+            "written by svcstd render; replaced as a whole on each run\n", encoding="utf-8"
+        )
         os.chmod(tmp, 0o755)
         old = None
         if target.exists():

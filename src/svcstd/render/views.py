@@ -40,13 +40,11 @@ from svcstd.spec.model import (
     Condition,
     EscalationPath,
     Handbook,
-    Item,
     Kpi,
     OwnershipRule,
     Process,
     RecordType,
     RetentionRule,
-    Role,
     Rule,
     Selector,
     Source,
@@ -97,7 +95,13 @@ THEN = {
     "anonymise": "anonymised",
     "review": "reviewed for further retention",
 }
-PERIOD = {"day": "per day", "week": "per week", "month": "per month", "quarter": "per quarter", "year": "per year"}
+PERIOD = {
+    "day": "per day",
+    "week": "per week",
+    "month": "per month",
+    "quarter": "per quarter",
+    "year": "per year",
+}
 
 _COUNTED = (
     ("time_limits", "time limit", "time limits"),
@@ -136,7 +140,9 @@ def rel(from_page: str, to_page: str, anchor: str = "") -> str:
 def _short(value: Any) -> str:
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = (
+        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    )
     return text if len(text) <= 160 else text[:157] + "…"
 
 
@@ -332,9 +338,17 @@ class ReleaseViews:
 
     def selector(self, page: str, sel: Selector) -> Markup | str:
         parts = []
-        names = {"channel": "channels", "category": "categories", "priority": "priorities", "tier": "tiers"}
+        names = {
+            "channel": "channels",
+            "category": "categories",
+            "priority": "priorities",
+            "tier": "tiers",
+        }
         for key, values in sel.items():
-            parts.append(Markup(f"{key} ") + Markup(" or ").join(md(self.term(page, names[key], v)) for v in values))
+            parts.append(
+                Markup(f"{key} ")
+                + Markup(" or ").join(md(self.term(page, names[key], v)) for v in values)
+            )
         return Markup("; ").join(parts) if parts else "all cases"
 
     # -- rules -----------------------------------------------------------------------------------
@@ -439,17 +453,22 @@ class ReleaseViews:
         triggers = Table(
             ("Trigger", "Escalate to", "Within", "Note"),
             tuple(
-                Row((
-                    self.trigger_cause(page, t),
-                    self.level_role(page, path, t.to_level),
-                    str(t.within),
-                    t.note or "",
-                ))
+                Row(
+                    (
+                        self.trigger_cause(page, t),
+                        self.level_role(page, path, t.to_level),
+                        str(t.within),
+                        t.note or "",
+                    )
+                )
                 for t in path.triggers
             ),
         )
         return self.rule(
-            page, path, facts, tables=(("Triggers", triggers),),
+            page,
+            path,
+            facts,
+            tables=(("Triggers", triggers),),
             diagram=self.diagram(ladder_dot(self.release, path)),
         )
 
@@ -470,25 +489,32 @@ class ReleaseViews:
         steps = Table(
             ("Step", "中文", "Kind", "Responsible", "Record event", "Next"),
             tuple(
-                Row((
-                    Markup('<span id="{}">{}</span>').format(f"{proc.id.lower()}-{s.id}", s.title)
-                    + (Markup(" ") + md("(optional)") if not s.required else Markup("")),
-                    s.title_zh or "",
-                    s.kind,
-                    self.join((self.role(page, r) for r in s.roles)),
-                    md(self.term(page, "events", s.event)) if s.event else "—",
-                    self.join(
-                        [self._step_title(proc, n) for n in s.next]
-                        + [f"{b.when}: {self._step_title(proc, b.to)}" for b in s.branches],
-                        "; ",
-                    ),
-                ))
+                Row(
+                    (
+                        Markup('<span id="{}">{}</span>').format(
+                            f"{proc.id.lower()}-{s.id}", s.title
+                        )
+                        + (Markup(" ") + md("(optional)") if not s.required else Markup("")),
+                        s.title_zh or "",
+                        s.kind,
+                        self.join(self.role(page, r) for r in s.roles),
+                        md(self.term(page, "events", s.event)) if s.event else "—",
+                        self.join(
+                            [self._step_title(proc, n) for n in s.next]
+                            + [f"{b.when}: {self._step_title(proc, b.to)}" for b in s.branches],
+                            "; ",
+                        ),
+                    )
+                )
                 for s in proc.steps
             ),
         )
         facts = [Fact("Applies to", self.selector(page, proc.applies_to))]
         return self.rule(
-            page, proc, facts, tables=(("Steps", steps),),
+            page,
+            proc,
+            facts,
+            tables=(("Steps", steps),),
             diagram=self.diagram(process_dot(self.release, proc)),
         )
 
@@ -501,10 +527,15 @@ class ReleaseViews:
         fields = Table(
             ("Field", "Title", "中文", "Personal data", "Source"),
             tuple(
-                Row((
-                    code(f.name), f.title, f.title_zh or "", "yes" if f.sensitive else "no",
-                    "; ".join(str(s) for s in f.source),
-                ))
+                Row(
+                    (
+                        code(f.name),
+                        f.title,
+                        f.title_zh or "",
+                        "yes" if f.sensitive else "no",
+                        "; ".join(str(s) for s in f.source),
+                    )
+                )
                 for f in rt.required_fields
             ),
         )
@@ -528,7 +559,8 @@ class ReleaseViews:
             Fact("Then", f"the records are {THEN[rr.then]}"),
             Fact(
                 "Legal hold",
-                "records on legal hold are kept beyond the period" if rr.legal_hold_exempt
+                "records on legal hold are kept beyond the period"
+                if rr.legal_hold_exempt
                 else "no exemption: legal hold does not extend the period",
             ),
         ]
@@ -553,7 +585,7 @@ class ReleaseViews:
             Fact("Needs the authority to", auth.action),
             Fact(
                 "Roles that have it",
-                self.join((self.role(page, r.id) for r in allowed)) if allowed else "none",
+                self.join(self.role(page, r.id) for r in allowed) if allowed else "none",
             ),
         ]
         return self.rule(page, auth, facts)
@@ -562,7 +594,7 @@ class ReleaseViews:
         m = kpi.metric
         if m.kind == "verdict-rate":
             metric: str | Markup = Markup("share of passing verdicts of ") + self.join(
-                (self.ref(page, r) for r in m.rules)
+                self.ref(page, r) for r in m.rules
             )
         elif m.kind == "case-rate":
             metric = Markup("share of cases that reach ") + self.condition(page, m.numerator)
@@ -586,13 +618,15 @@ class ReleaseViews:
         return Table(
             ("Term", "中文", "Id", "Meaning", "Also written"),
             tuple(
-                Row((
-                    Markup('<span id="{}">{}</span>').format(urls.anchor(section, t), t.title),
-                    t.title_zh or "",
-                    code(t.id),
-                    t.description or t.statement or "",
-                    ", ".join(t.synonyms),
-                ))
+                Row(
+                    (
+                        Markup('<span id="{}">{}</span>').format(urls.anchor(section, t), t.title),
+                        t.title_zh or "",
+                        code(t.id),
+                        t.description or t.statement or "",
+                        ", ".join(t.synonyms),
+                    )
+                )
                 for t in items
             ),
         )
@@ -601,15 +635,17 @@ class ReleaseViews:
         return Table(
             ("Role", "中文", "Rank", "Duties", "May", "Escalates to", "Source"),
             tuple(
-                Row((
-                    Markup('<span id="{}">{}</span>').format(urls.anchor("roles", r), r.title),
-                    r.title_zh or "",
-                    str(r.rank),
-                    "; ".join(r.duties),
-                    ", ".join(r.may),
-                    self.join((self.role(page, e) for e in r.escalates_to)),
-                    "; ".join(str(s) for s in r.source),
-                ))
+                Row(
+                    (
+                        Markup('<span id="{}">{}</span>').format(urls.anchor("roles", r), r.title),
+                        r.title_zh or "",
+                        str(r.rank),
+                        "; ".join(r.duties),
+                        ", ".join(r.may),
+                        self.join(self.role(page, e) for e in r.escalates_to),
+                        "; ".join(str(s) for s in r.source),
+                    )
+                )
                 for r in sorted(self.release.roles, key=lambda r: (r.rank, r.id))
             ),
         )
@@ -631,11 +667,16 @@ class ReleaseViews:
                 f"Earlier release {meta.version}, in force from {meta.effective_from}; the current "
                 f"release is {latest.version}. Cases opened while it was in force are judged by it."
             )
-        return ReleaseInfo(meta.version, meta.title, str(meta.effective_from), self.is_current, banner)
+        return ReleaseInfo(
+            meta.version, meta.title, str(meta.effective_from), self.is_current, banner
+        )
 
     def _page(self, page: str, title: str, template: str, **kw: Any) -> PageView:
         return PageView(
-            path=self.path(page), title=title, template=template, release=self.info(),
+            path=self.path(page),
+            title=title,
+            template=template,
+            release=self.info(),
             search_exclude=not self.searchable,
             # the current release first, earlier releases below it in search results
             search_boost=2.0 if self.prefix == urls.CURRENT else 0.5,
@@ -691,14 +732,16 @@ class ReleaseViews:
                 continue
             where = urls.page_of(section, item)
             index_rows.append(
-                Row((
-                    link(item.id, rel(page, where, urls.anchor(section, item))),
-                    item.title,
-                    item.title_zh or "",
-                    item.severity,
-                    BASIS_LABEL[item.basis],
-                    "; ".join(str(s) for s in item.source),
-                ))
+                Row(
+                    (
+                        link(item.id, rel(page, where, urls.anchor(section, item))),
+                        item.title,
+                        item.title_zh or "",
+                        item.severity,
+                        BASIS_LABEL[item.basis],
+                        "; ".join(str(s) for s in item.source),
+                    )
+                )
             )
         rules = Table(("Rule", "Title", "中文", "Severity", "Basis", "Source"), tuple(index_rows))
         counts = ", ".join(
@@ -707,34 +750,70 @@ class ReleaseViews:
             if getattr(self.release, s)
         )
         return self._page(
-            page, f"{meta.title} {meta.version}", "overview.md.j2",
+            page,
+            f"{meta.title} {meta.version}",
+            "overview.md.j2",
             intro=(f"This release holds {counts}.",),
             sections=(
                 Section("About this release", "about", tables=(facts,)),
                 Section("Source documents", "documents", tables=(docs,)),
-                Section("All rules", "all-rules", "Every rule of the release; the id links to its full text.", tables=(rules,)),
+                Section(
+                    "All rules",
+                    "all-rules",
+                    "Every rule of the release; the id links to its full text.",
+                    tables=(rules,),
+                ),
             ),
-            extra={"topics": topic_links, "changelog": link("Changelog", rel(page, "changelog.md"))},
+            extra={
+                "topics": topic_links,
+                "changelog": link("Changelog", rel(page, "changelog.md")),
+            },
         )
 
     def time_limits_page(self) -> PageView:
         page = "time-limits.md"
         r = self.release
         sections = [
-            Section("Channels", "channels", "Where customers reach the service.",
-                    tables=(self.terms_table("channels", r.channels),)),
+            Section(
+                "Channels",
+                "channels",
+                "Where customers reach the service.",
+                tables=(self.terms_table("channels", r.channels),),
+            ),
         ]
         if r.priorities:
-            sections.append(Section("Priorities", "priorities", tables=(Table(
-                ("Priority", "中文", "Id", "Rank"),
-                tuple(Row((Markup('<span id="{}">{}</span>').format(urls.anchor("priorities", p), p.title),
-                           p.title_zh or "", code(p.id), str(p.rank)))
-                      for p in sorted(r.priorities, key=lambda p: p.rank)),
-            ),)))
-        sections.append(Section(
-            "Time limits", "time-limits", CLOCK_ORDER,
-            rules=tuple(self.time_limit(page, tl) for tl in r.time_limits),
-        ))
+            sections.append(
+                Section(
+                    "Priorities",
+                    "priorities",
+                    tables=(
+                        Table(
+                            ("Priority", "中文", "Id", "Rank"),
+                            tuple(
+                                Row(
+                                    (
+                                        Markup('<span id="{}">{}</span>').format(
+                                            urls.anchor("priorities", p), p.title
+                                        ),
+                                        p.title_zh or "",
+                                        code(p.id),
+                                        str(p.rank),
+                                    )
+                                )
+                                for p in sorted(r.priorities, key=lambda p: p.rank)
+                            ),
+                        ),
+                    ),
+                )
+            )
+        sections.append(
+            Section(
+                "Time limits",
+                "time-limits",
+                CLOCK_ORDER,
+                rules=tuple(self.time_limit(page, tl) for tl in r.time_limits),
+            )
+        )
         return self._page(page, "Channels and time limits", "topic.md.j2", sections=tuple(sections))
 
     def roles_page(self) -> PageView:
@@ -742,45 +821,74 @@ class ReleaseViews:
         r = self.release
         sections = [Section("Roles", "roles", tables=(self.roles_table(page),))]
         if r.ownership:
-            sections.append(Section("Ownership", "ownership",
-                                    rules=tuple(self.ownership(page, o) for o in r.ownership)))
+            sections.append(
+                Section(
+                    "Ownership",
+                    "ownership",
+                    rules=tuple(self.ownership(page, o) for o in r.ownership),
+                )
+            )
         if r.authorities:
-            sections.append(Section("Authority", "authority",
-                                    "Who may perform which action, checked on each record event.",
-                                    rules=tuple(self.authority(page, a) for a in r.authorities)))
+            sections.append(
+                Section(
+                    "Authority",
+                    "authority",
+                    "Who may perform which action, checked on each record event.",
+                    rules=tuple(self.authority(page, a) for a in r.authorities),
+                )
+            )
         return self._page(page, "Roles and duties", "topic.md.j2", sections=tuple(sections))
 
     def escalation_page(self) -> PageView:
         page = "escalation.md"
         return self._page(
-            page, "Escalation", "topic.md.j2",
-            sections=(Section(
-                "Escalation paths", "escalation-paths",
-                "Each ladder climbs from the front line; a trigger says when, and how soon the "
-                "escalation must follow it.",
-                rules=tuple(self.escalation(page, e) for e in self.release.escalation_paths),
-            ),),
+            page,
+            "Escalation",
+            "topic.md.j2",
+            sections=(
+                Section(
+                    "Escalation paths",
+                    "escalation-paths",
+                    "Each ladder climbs from the front line; a trigger says when, and how soon the "
+                    "escalation must follow it.",
+                    rules=tuple(self.escalation(page, e) for e in self.release.escalation_paths),
+                ),
+            ),
         )
 
     def processes_index(self) -> PageView:
         page = "processes/index.md"
         rows = tuple(
-            Row((
-                link(p.id, rel(page, urls.page_of("processes", p))),
-                p.title, p.title_zh or "", str(len(p.steps)),
-            ))
+            Row(
+                (
+                    link(p.id, rel(page, urls.page_of("processes", p))),
+                    p.title,
+                    p.title_zh or "",
+                    str(len(p.steps)),
+                )
+            )
             for p in self.release.processes
         )
         return self._page(
-            page, "Processes", "topic.md.j2",
-            sections=(Section("Processes", "processes", "Each process has its own page with a flowchart.",
-                              tables=(Table(("Process", "Title", "中文", "Steps"), rows),)),),
+            page,
+            "Processes",
+            "topic.md.j2",
+            sections=(
+                Section(
+                    "Processes",
+                    "processes",
+                    "Each process has its own page with a flowchart.",
+                    tables=(Table(("Process", "Title", "中文", "Steps"), rows),),
+                ),
+            ),
         )
 
     def process_page(self, proc: Process) -> PageView:
         page = urls.page_of("processes", proc)
         return self._page(
-            page, f"{proc.id} {proc.title}", "process.md.j2",
+            page,
+            f"{proc.id} {proc.title}",
+            "process.md.j2",
             sections=(Section(proc.title, proc.id.lower(), rules=(self.process(page, proc),)),),
         )
 
@@ -790,21 +898,40 @@ class ReleaseViews:
         states = Table(
             ("State", "中文", "Id", "Phase", "May move to"),
             tuple(
-                Row((
-                    Markup('<span id="{}">{}</span>').format(urls.anchor("states", s), s.title),
-                    s.title_zh or "", code(s.id), s.phase,
-                    ", ".join(self.terms["states"][n].title if n in self.terms["states"] else n for n in s.next) or "— (final)",
-                ))
+                Row(
+                    (
+                        Markup('<span id="{}">{}</span>').format(urls.anchor("states", s), s.title),
+                        s.title_zh or "",
+                        code(s.id),
+                        s.phase,
+                        ", ".join(
+                            self.terms["states"][n].title if n in self.terms["states"] else n
+                            for n in s.next
+                        )
+                        or "— (final)",
+                    )
+                )
                 for s in r.states
             ),
         )
         return self._page(
-            "lifecycle.md", "Case life-cycle", "topic.md.j2",
+            "lifecycle.md",
+            "Case life-cycle",
+            "topic.md.j2",
             sections=(
-                Section("States", "states", "The states a case moves through; arrows are the allowed moves.",
-                        tables=(states,), diagram=self.diagram(life) if life else None),
-                Section("Record events", "events", "Events an export records; clocks and processes refer to them.",
-                        tables=(self.terms_table("events", r.events),)),
+                Section(
+                    "States",
+                    "states",
+                    "The states a case moves through; arrows are the allowed moves.",
+                    tables=(states,),
+                    diagram=self.diagram(life) if life else None,
+                ),
+                Section(
+                    "Record events",
+                    "events",
+                    "Events an export records; clocks and processes refer to them.",
+                    tables=(self.terms_table("events", r.events),),
+                ),
             ),
         )
 
@@ -812,45 +939,83 @@ class ReleaseViews:
         page = "records.md"
         r = self.release
         return self._page(
-            page, "Records and archiving", "topic.md.j2",
-            sections=tuple(s for s in (
-                Section("Record types", "record-types", rules=tuple(self.record_type(page, x) for x in r.record_types)),
-                Section("Archiving", "archiving", rules=tuple(self.archiving(page, x) for x in r.archiving)),
-                Section("Retention", "retention", rules=tuple(self.retention(page, x) for x in r.retention)),
-            ) if s.rules),
+            page,
+            "Records and archiving",
+            "topic.md.j2",
+            sections=tuple(
+                s
+                for s in (
+                    Section(
+                        "Record types",
+                        "record-types",
+                        rules=tuple(self.record_type(page, x) for x in r.record_types),
+                    ),
+                    Section(
+                        "Archiving",
+                        "archiving",
+                        rules=tuple(self.archiving(page, x) for x in r.archiving),
+                    ),
+                    Section(
+                        "Retention",
+                        "retention",
+                        rules=tuple(self.retention(page, x) for x in r.retention),
+                    ),
+                )
+                if s.rules
+            ),
         )
 
     def kpis_page(self) -> PageView:
         page = "kpis.md"
         return self._page(
-            page, "KPIs", "topic.md.j2",
-            sections=(Section("KPIs", "kpis", "Rates per period with their targets.",
-                              rules=tuple(self.kpi(page, k) for k in self.release.kpis)),),
+            page,
+            "KPIs",
+            "topic.md.j2",
+            sections=(
+                Section(
+                    "KPIs",
+                    "kpis",
+                    "Rates per period with their targets.",
+                    rules=tuple(self.kpi(page, k) for k in self.release.kpis),
+                ),
+            ),
         )
 
     def calendar_section(self, cal: Calendar) -> Section:
         week = Table(
             ("Day", "Working hours"),
-            tuple(Row((WEEKDAY_NAMES[d], ", ".join(str(h) for h in cal.week.get(d, [])) or "closed"))
-                  for d in WEEKDAYS),
+            tuple(
+                Row((WEEKDAY_NAMES[d], ", ".join(str(h) for h in cal.week.get(d, [])) or "closed"))
+                for d in WEEKDAYS
+            ),
         )
         holidays = Table(
             ("Holiday", "From", "To"),
-            tuple(Row((h.name, str(h.first), str(h.last))) for h in sorted(cal.holidays, key=lambda h: (h.first, h.name))),
+            tuple(
+                Row((h.name, str(h.first), str(h.last)))
+                for h in sorted(cal.holidays, key=lambda h: (h.first, h.name))
+            ),
         )
         makeup = Table(
             ("Make-up working day", "Date", "Hours of"),
-            tuple(Row((w.name, str(w.date), WEEKDAY_NAMES[w.hours_of])) for w in sorted(cal.workdays, key=lambda w: w.date)),
+            tuple(
+                Row((w.name, str(w.date), WEEKDAY_NAMES[w.hours_of]))
+                for w in sorted(cal.workdays, key=lambda w: w.date)
+            ),
         )
         title = cal.title + (f" ({cal.title_zh})" if cal.title_zh else "")
         return Section(
-            title, urls.anchor("calendars", cal), f"Time zone {cal.timezone}.",
+            title,
+            urls.anchor("calendars", cal),
+            f"Time zone {cal.timezone}.",
             tables=tuple(t for t in (week, holidays, makeup) if t.rows),
         )
 
     def calendars_page(self) -> PageView:
         return self._page(
-            "calendars.md", "Calendars", "topic.md.j2",
+            "calendars.md",
+            "Calendars",
+            "topic.md.j2",
             intro=(CALENDAR_RULES,),
             sections=tuple(self.calendar_section(c) for c in self.release.calendars),
         )
@@ -860,26 +1025,49 @@ class ReleaseViews:
         r = self.release
         sections = []
         for section, title in (
-            ("channels", "Channels"), ("categories", "Request categories"), ("priorities", "Priorities"),
-            ("tiers", "Customer tiers"), ("states", "Case states"), ("events", "Record events"),
+            ("channels", "Channels"),
+            ("categories", "Request categories"),
+            ("priorities", "Priorities"),
+            ("tiers", "Customer tiers"),
+            ("states", "Case states"),
+            ("events", "Record events"),
         ):
             items = getattr(r, section)
             if items:
                 table = self.terms_table(section, items)
                 # the anchors of channels, states and events live on their topic pages
                 if urls.SECTION_PAGE[section] != "glossary":
-                    table = Table(table.header, tuple(
-                        Row((self.ref(page, f"{section}:{t.id}", t.title), *row.cells[1:]))
-                        for t, row in zip(items, table.rows, strict=True)
-                    ))
+                    table = Table(
+                        table.header,
+                        tuple(
+                            Row((self.ref(page, f"{section}:{t.id}", t.title), *row.cells[1:]))
+                            for t, row in zip(items, table.rows, strict=True)
+                        ),
+                    )
                 sections.append(Section(title, f"glossary-{section}", tables=(table,)))
         if r.roles:
-            sections.append(Section("Roles", "glossary-roles", tables=(Table(
-                ("Role", "中文", "Id"),
-                tuple(Row((self.role(page, x.id), x.title_zh or "", code(x.id))) for x in r.roles),
-            ),)))
-        return self._page(page, "Glossary", "glossary.md.j2", sections=tuple(sections),
-                          intro=("The vocabulary of the handbook with its Chinese terms.",))
+            sections.append(
+                Section(
+                    "Roles",
+                    "glossary-roles",
+                    tables=(
+                        Table(
+                            ("Role", "中文", "Id"),
+                            tuple(
+                                Row((self.role(page, x.id), x.title_zh or "", code(x.id)))
+                                for x in r.roles
+                            ),
+                        ),
+                    ),
+                )
+            )
+        return self._page(
+            page,
+            "Glossary",
+            "glossary.md.j2",
+            sections=tuple(sections),
+            intro=("The vocabulary of the handbook with its Chinese terms.",),
+        )
 
     def changelog_page(self) -> PageView:
         page = "changelog.md"
@@ -889,21 +1077,28 @@ class ReleaseViews:
         human = Table(
             ("Change", "Items"),
             tuple(
-                Row((e.summary, self.join((self.any_ref(page, rid) for rid in e.rules))))
+                Row((e.summary, self.join(self.any_ref(page, rid) for rid in e.rules)))
                 for e in r.meta.changelog
             ),
         )
         sections = [Section("What the maintainers wrote", "human-changelog", tables=(human,))]
         if previous is None:
-            sections.append(Section(
-                "What changed, rule by rule", "computed-changes",
-                "This is the first release: there is no earlier release to compare with.",
-            ))
+            sections.append(
+                Section(
+                    "What changed, rule by rule",
+                    "computed-changes",
+                    "This is the first release: there is no earlier release to compare with.",
+                )
+            )
         else:
             diff = diff_releases(previous, r)
-            old_views = ReleaseViews(self.standards, previous, urls.release_prefix(previous.version), self.diagram)
+            old_views = ReleaseViews(
+                self.standards, previous, urls.release_prefix(previous.version), self.diagram
+            )
             sections.append(self._diff_section(page, diff, old_views, covered))
-        return self._page(page, f"Changelog of {r.version}", "changelog.md.j2", sections=tuple(sections))
+        return self._page(
+            page, f"Changelog of {r.version}", "changelog.md.j2", sections=tuple(sections)
+        )
 
     def _previous(self) -> Handbook | None:
         r = self.release
@@ -914,10 +1109,16 @@ class ReleaseViews:
         index = next(i for i, x in enumerate(self.standards.releases) if x is r)
         return self.standards.releases[index - 1] if index > 0 else None
 
-    def _diff_section(self, page: str, diff: ReleaseDiff, old: ReleaseViews, covered: set[str]) -> Section:
+    def _diff_section(
+        self, page: str, diff: ReleaseDiff, old: ReleaseViews, covered: set[str]
+    ) -> Section:
         rows = []
         for change in diff.changes:
-            key = change.id if change.section not in urls._TERM_PREFIX else f"{change.section}:{change.id}"
+            key = (
+                change.id
+                if change.section not in urls._TERM_PREFIX
+                else f"{change.section}:{change.id}"
+            )
             if change.kind == "removed":
                 where = old._where.get(key)
                 target: str | Markup = change.id
@@ -927,17 +1128,29 @@ class ReleaseViews:
                 target = self.ref(page, key, change.id)
             fields = tuple(Row((code(f.path), _short(f.old), _short(f.new))) for f in change.fields)
             rows.append(
-                Row((
-                    change.kind, change.section.replace("_", " "), target, change.title,
-                    "yes" if change.id in covered else "no",
-                    Markup("<br>").join(
-                        md(code(f.path)) + md(f": {_short(f.old)} → {_short(f.new)}") for f in change.fields
-                    ) if fields else "",
-                ))
+                Row(
+                    (
+                        change.kind,
+                        change.section.replace("_", " "),
+                        target,
+                        change.title,
+                        "yes" if change.id in covered else "no",
+                        Markup("<br>").join(
+                            md(code(f.path)) + md(f": {_short(f.old)} → {_short(f.new)}")
+                            for f in change.fields
+                        )
+                        if fields
+                        else "",
+                    )
+                )
             )
-        table = Table(("Change", "Section", "Item", "Title", "In the changelog", "Fields: old → new"), tuple(rows))
+        table = Table(
+            ("Change", "Section", "Item", "Title", "In the changelog", "Fields: old → new"),
+            tuple(rows),
+        )
         return Section(
-            f"What changed since {diff.old}, rule by rule", "computed-changes",
+            f"What changed since {diff.old}, rule by rule",
+            "computed-changes",
             f"Computed from the two releases: {len(diff.by_kind('added'))} added, "
             f"{len(diff.by_kind('removed'))} removed, {len(diff.by_kind('changed'))} changed.",
             tables=(table,),
@@ -961,7 +1174,8 @@ def release_nav(release: Handbook, prefix: str) -> list[dict[str, Any]]:
         if page == "processes/index.md":
             children: list[Any] = [f"{prefix}/processes/index.md"]
             children += [
-                {f"{p.id} {p.title}": f"{prefix}/{urls.page_of('processes', p)}"} for p in release.processes
+                {f"{p.id} {p.title}": f"{prefix}/{urls.page_of('processes', p)}"}
+                for p in release.processes
             ]
             nav.append({title: children})
         else:
