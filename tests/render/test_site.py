@@ -91,3 +91,21 @@ def test_the_bundled_standards_render_with_every_rule_anchored() -> None:
                 md_path = path + "index.md"
             text = contents[md_path]
             assert f"{{ #{anchor} }}" in text or f'id="{anchor}"' in text, url
+
+
+def test_the_repository_site_builds_strict(tmp_path: Path) -> None:
+    """`mkdocs build --strict` from the repository root: the published handbook itself."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, need
+
+    need("dot", "Graphviz draws the flowcharts")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "site" / "handbook" / "time-limits" / "index.html").is_file()
