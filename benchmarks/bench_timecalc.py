@@ -65,8 +65,8 @@ def cpu_model() -> str:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return platform.processor() or "unknown"
-    return next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")),
-                "unknown")  # fmt: skip
+    models = [ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")]
+    return models[0] if models else "unknown"
 
 
 def main() -> None:
@@ -86,9 +86,15 @@ def main() -> None:
     days = rng.integers(1, 6, n, dtype=np.int64)
 
     print(f"date: {dt.date.today()}  machine: {cpu_model()}, {os.cpu_count()} cores (pinned to 1)")
-    print(f"Python {platform.python_version()}, numpy {np.__version__}; n = {n:,}, best of {args.repeat}")
+    print(
+        f"Python {platform.python_version()}, numpy {np.__version__}; "
+        f"n = {n:,}, best of {args.repeat}"
+    )
     print()
-    print("| calendar | intervals | build (cold) | build (warm) | durations | deadlines | business days |")
+    print(
+        "| calendar | intervals | build (cold) | build (warm) "
+        "| durations | deadlines | business days |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, spec in calendars().items():
         offset_history.cache_clear()

@@ -24,13 +24,18 @@ def office(**kw: Any) -> Calendar:
         {"name": "元旦", "date": dt.date(2027, 1, 1)},
         {"name": "春节", "from": dt.date(2026, 2, 15), "to": dt.date(2026, 2, 23)},
     ])  # fmt: skip
-    kw.setdefault("workdays", [{"date": dt.date(2026, 10, 10), "name": "国庆节调休", "hours_of": "fri"}])
+    kw.setdefault(
+        "workdays", [{"date": dt.date(2026, 10, 10), "name": "国庆节调休", "hours_of": "fri"}]
+    )
     return spec("office", "Asia/Shanghai", {d: OFFICE_HOURS for d in WEEKDAYS5}, **kw)
 
 
 def always(timezone: str) -> Calendar:
-    return spec("always", timezone, {d: ["00:00-24:00"] for d in
-                                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    return spec(
+        "always",
+        timezone,
+        {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    )
 
 
 def T(text: str) -> int:

@@ -62,8 +62,13 @@ class MinuteOracle:
             m += 60
         return total
 
-    def earliest(self, start: int, seconds: int, counts: Callable[[int], bool] | None = None,
-                 limit: int = 60 * 86400) -> int:
+    def earliest(
+        self,
+        start: int,
+        seconds: int,
+        counts: Callable[[int], bool] | None = None,
+        limit: int = 60 * 86400,
+    ) -> int:
         """Earliest ``t >= start`` with ``duration(start, t) >= seconds`` (walks forward)."""
         if seconds <= 0:
             return start
@@ -81,7 +86,9 @@ class MinuteOracle:
     def working_days(self, first: dt.date, last: dt.date) -> list[tuple[dt.date, int, int]]:
         """(date, first working second, business seconds) of each working local date."""
         out = []
-        lo = int((dt.datetime.combine(first, dt.time(), self.tz) - dt.timedelta(days=1)).timestamp())
+        lo = int(
+            (dt.datetime.combine(first, dt.time(), self.tz) - dt.timedelta(days=1)).timestamp()
+        )
         hi = int((dt.datetime.combine(last, dt.time(), self.tz) + dt.timedelta(days=2)).timestamp())
         days: dict[dt.date, list[int]] = {}
         for m in range(lo - lo % 60, hi, 60):

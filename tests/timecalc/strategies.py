@@ -27,7 +27,7 @@ def _hm(minutes: int) -> str:
 
 @st.composite
 def day_hours(draw: st.DrawFn) -> list[str]:
-    """0–3 ranges on a 15-minute grid, including 00:00 and 24:00 and the DST small hours."""
+    """0-3 ranges on a 15-minute grid, including 00:00 and 24:00 and the DST small hours."""
     marks = draw(st.lists(st.integers(0, 96), min_size=0, max_size=6, unique=True))
     if len(marks) % 2:
         marks = marks[:-1]
@@ -51,7 +51,9 @@ def calendars(draw: st.DrawFn) -> tuple[Calendar, int]:
     for i, start in enumerate(draw(st.lists(dates, max_size=3))):
         length = draw(st.integers(0, 2))
         if length:
-            holidays.append({"name": f"h{i}", "from": start, "to": start + dt.timedelta(days=length)})
+            holidays.append(
+                {"name": f"h{i}", "from": start, "to": start + dt.timedelta(days=length)}
+            )
         else:
             holidays.append({"name": f"h{i}", "date": start})
     workdays = [
@@ -59,8 +61,12 @@ def calendars(draw: st.DrawFn) -> tuple[Calendar, int]:
         for i, d in enumerate(draw(st.lists(dates, max_size=2, unique=True)))
     ]
     cal = Calendar(
-        id="random", title="random calendar", timezone=tz, week=week,
-        holidays=holidays, workdays=workdays,
+        id="random",
+        title="random calendar",
+        timezone=tz,
+        week=week,
+        holidays=holidays,
+        workdays=workdays,
     )
     start = int(dt.datetime.combine(first, dt.time(), ZoneInfo(tz)).timestamp())
     return cal, start

@@ -60,8 +60,11 @@ def test_business_deadlines(cn: BusinessCalendar, start: str, seconds: int, due:
 def test_durations_over_holiday_weekend_and_lunch(cn: BusinessCalendar) -> None:
     # Spring Festival 15-23 Feb 2026 has 0 business seconds
     assert int(cn.business_seconds(T("2026-02-14T18:00+08:00"), T("2026-02-24T09:00+08:00"))) == 0
-    # one ordinary week is 5 × 7.5 h
-    assert int(cn.business_seconds(T("2026-11-23T00:00+08:00"), T("2026-11-30T00:00+08:00"))) == 37.5 * H
+    # one ordinary week is 5 x 7.5 h
+    assert (
+        int(cn.business_seconds(T("2026-11-23T00:00+08:00"), T("2026-11-30T00:00+08:00")))
+        == 37.5 * H
+    )
     # the National Day week with its make-up Saturday: Mon 28 Sep .. Sun 11 Oct
     got = cn.business_seconds(T("2026-09-28T00:00+08:00"), T("2026-10-12T00:00+08:00"))
     assert int(got) == (3 + 2 + 1) * 7.5 * H  # Mon-Wed 28-30 Sep, Thu 8-Fri 9, Sat 10 (make-up)
@@ -93,8 +96,12 @@ def test_holiday_wins_over_a_make_up_day_on_the_same_date() -> None:
 def test_leap_day_is_an_ordinary_working_day() -> None:
     cal = build(office(holidays=[], workdays=[]))
     # Monday 28 Feb 2028 17:00 + 2h = Tuesday 29 Feb 10:00
-    assert at(cal, cal.add_business(T("2028-02-28T17:00+08:00"), 2 * H)) == "2028-02-29T10:00:00+08:00"
-    feb29_off = build(office(holidays=[{"name": "leap", "date": dt.date(2028, 2, 29)}], workdays=[]))
+    assert (
+        at(cal, cal.add_business(T("2028-02-28T17:00+08:00"), 2 * H)) == "2028-02-29T10:00:00+08:00"
+    )
+    feb29_off = build(
+        office(holidays=[{"name": "leap", "date": dt.date(2028, 2, 29)}], workdays=[])
+    )
     assert at(feb29_off, feb29_off.add_business(T("2028-02-28T17:00+08:00"), 2 * H)) == (
         "2028-03-01T10:00:00+08:00"
     )
@@ -106,7 +113,10 @@ def test_leap_day_is_an_ordinary_working_day() -> None:
 
 def test_hours_ending_at_24_00_join_the_next_morning() -> None:
     night = build(spec("night", "Asia/Shanghai", {"mon": ["18:00-24:00"], "tue": ["00:00-02:00"]}))
-    assert at(night, night.add_business(T("2026-11-23T23:00+08:00"), 2 * H)) == "2026-11-24T01:00:00+08:00"
+    assert (
+        at(night, night.add_business(T("2026-11-23T23:00+08:00"), 2 * H))
+        == "2026-11-24T01:00:00+08:00"
+    )
     pieces = night.pieces(T("2026-11-23T20:00+08:00"), T("2026-11-24T03:00+08:00"))
     assert [(at(night, p.start), at(night, p.end), p.counted) for p in pieces] == [
         ("2026-11-23T20:00:00+08:00", "2026-11-24T02:00:00+08:00", True),
@@ -145,19 +155,33 @@ def test_building_the_default_span_is_cheap() -> None:
 
 def test_spring_forward_day_is_23_hours_and_fall_back_day_25() -> None:
     berlin = build(always("Europe/Berlin"))
-    assert int(berlin.business_seconds(T("2026-03-28T12:00+01:00"), T("2026-03-29T12:00+02:00"))) == 23 * H
-    assert int(berlin.business_seconds(T("2026-10-24T12:00+02:00"), T("2026-10-25T12:00+01:00"))) == 25 * H
+    assert (
+        int(berlin.business_seconds(T("2026-03-28T12:00+01:00"), T("2026-03-29T12:00+02:00")))
+        == 23 * H
+    )
+    assert (
+        int(berlin.business_seconds(T("2026-10-24T12:00+02:00"), T("2026-10-25T12:00+01:00")))
+        == 25 * H
+    )
     # 24 business hours from Saturday noon is Sunday 13:00 (wall clock) in spring ...
-    assert at(berlin, berlin.add_business(T("2026-03-28T12:00+01:00"), 24 * H)) == "2026-03-29T13:00:00+02:00"
+    assert (
+        at(berlin, berlin.add_business(T("2026-03-28T12:00+01:00"), 24 * H))
+        == "2026-03-29T13:00:00+02:00"
+    )
     # ... and Sunday 11:00 in autumn
-    assert at(berlin, berlin.add_business(T("2026-10-24T12:00+02:00"), 24 * H)) == "2026-10-25T11:00:00+01:00"
+    assert (
+        at(berlin, berlin.add_business(T("2026-10-24T12:00+02:00"), 24 * H))
+        == "2026-10-25T11:00:00+01:00"
+    )
 
 
 def test_working_hours_in_the_gap_are_shortened_and_in_the_overlap_lengthened() -> None:
     small_hours = build(spec("small", "Europe/Berlin", {"sun": ["01:00-04:00"]}))
-    day = lambda d: int(small_hours.business_seconds(  # noqa: E731
-        to_epoch(dt.datetime(*d, 0, 0), "Europe/Berlin"), to_epoch(dt.datetime(*d, 6, 0), "Europe/Berlin")
-    ))
+
+    def day(d: tuple[int, int, int]) -> int:
+        midnight = to_epoch(dt.datetime(*d, 0, 0), "Europe/Berlin")
+        return int(small_hours.business_seconds(midnight, midnight + 6 * H))
+
     assert day((2026, 3, 22)) == 3 * H  # an ordinary Sunday
     assert day((2026, 3, 29)) == 2 * H  # 02:00-03:00 does not exist
     assert day((2026, 10, 25)) == 4 * H  # 02:00-03:00 happens twice, each real second counts
@@ -175,17 +199,27 @@ def test_working_hours_in_the_gap_are_shortened_and_in_the_overlap_lengthened() 
 def test_office_hours_follow_the_wall_clock_across_dst() -> None:
     ny = build(spec("ny", "America/New_York", {d: ["09:00-17:00"] for d in WEEKDAYS5}))
     # Friday 16:00 EST + 2h = Monday 10:00 EDT (clocks went forward on Sunday 8 March)
-    assert at(ny, ny.add_business(T("2026-03-06T16:00-05:00"), 2 * H)) == "2026-03-09T10:00:00-04:00"
+    assert (
+        at(ny, ny.add_business(T("2026-03-06T16:00-05:00"), 2 * H)) == "2026-03-09T10:00:00-04:00"
+    )
     # and back on Sunday 1 November
-    assert at(ny, ny.add_business(T("2026-10-30T16:00-04:00"), 2 * H)) == "2026-11-02T10:00:00-05:00"
+    assert (
+        at(ny, ny.add_business(T("2026-10-30T16:00-04:00"), 2 * H)) == "2026-11-02T10:00:00-05:00"
+    )
 
 
 def test_lord_howe_shifts_by_half_an_hour() -> None:
     lh = build(always("Australia/Lord_Howe"))
     # 5 April 2026 02:00 +11:00 becomes 01:30 +10:30: the day has 24.5 hours
-    assert int(lh.business_seconds(T("2026-04-04T12:00+11:00"), T("2026-04-05T12:00+10:30"))) == 24.5 * H
+    assert (
+        int(lh.business_seconds(T("2026-04-04T12:00+11:00"), T("2026-04-05T12:00+10:30")))
+        == 24.5 * H
+    )
     # 4 October 2026 02:00 +10:30 becomes 02:30 +11:00: 23.5 hours
-    assert int(lh.business_seconds(T("2026-10-03T12:00+10:30"), T("2026-10-04T12:00+11:00"))) == 23.5 * H
+    assert (
+        int(lh.business_seconds(T("2026-10-03T12:00+10:30"), T("2026-10-04T12:00+11:00")))
+        == 23.5 * H
+    )
 
 
 # -- business days -----------------------------------------------------------------------------
@@ -222,9 +256,15 @@ def test_calendar_time_units() -> None:
     berlin = build(always("Europe/Berlin"))
     start = T("2026-03-28T12:00+01:00")
     # fixed units are elapsed seconds: 24h after Saturday noon is Sunday 13:00 CEST
-    assert at(berlin, deadline(berlin, start, Duration(24, "h"), "calendar")) == "2026-03-29T13:00:00+02:00"
+    assert (
+        at(berlin, deadline(berlin, start, Duration(24, "h"), "calendar"))
+        == "2026-03-29T13:00:00+02:00"
+    )
     # months keep the wall clock and clamp to the month's end
-    assert at(berlin, add_months(T("2026-01-31T10:00+01:00"), 1, "Europe/Berlin")) == "2026-02-28T10:00:00+01:00"
+    assert (
+        at(berlin, add_months(T("2026-01-31T10:00+01:00"), 1, "Europe/Berlin"))
+        == "2026-02-28T10:00:00+01:00"
+    )
     assert at(berlin, deadline(berlin, T("2028-02-29T10:00+01:00"), Duration(1, "y"))) == (
         "2029-02-28T10:00:00+01:00"
     )
@@ -266,14 +306,21 @@ def test_scalar_wrappers(cn: BusinessCalendar) -> None:
 
 def test_format_duration() -> None:
     assert [format_duration(s) for s in (0, 59, 60, 3600, 9000, 95400, 3661)] == [
-        "0s", "59s", "1min", "1h", "2h30min", "26h30min", "1h1min1s",
+        "0s",
+        "59s",
+        "1min",
+        "1h",
+        "2h30min",
+        "26h30min",
+        "1h1min1s",
     ]
 
 
 def test_vectorised_calls_accept_arrays(cn: BusinessCalendar) -> None:
     starts = np.array([T("2026-11-20T17:00+08:00"), T("2026-11-23T11:30+08:00")])
     assert [at(cn, t) for t in cn.add_business(starts, [2 * H, H])] == [
-        "2026-11-23T10:00:00+08:00", "2026-11-23T14:00:00+08:00",
+        "2026-11-23T10:00:00+08:00",
+        "2026-11-23T14:00:00+08:00",
     ]
     assert cn.is_working(starts).tolist() == [True, True]
 
@@ -282,10 +329,17 @@ def test_bucketed_index_equals_searchsorted() -> None:
     from svcstd.timecalc.index import SortedIndex
 
     rng = np.random.default_rng(7)
-    for keys in (np.sort(rng.integers(0, 10**6, 500)), np.array([5, 5, 5, 9]), np.array([], dtype=np.int64),
-                 np.cumsum(rng.integers(0, 3, 300))):  # fmt: skip
+    samples = (
+        np.sort(rng.integers(0, 10**6, 500)),
+        np.array([5, 5, 5, 9]),
+        np.array([], dtype=np.int64),
+        np.cumsum(rng.integers(0, 3, 300)),
+    )
+    for keys in samples:
         keys = keys.astype(np.int64)
         q = rng.integers(-100, 10**6 + 100, 5000).astype(np.int64)
         q = np.concatenate([q, keys, keys - 1, keys + 1])
         for side in ("left", "right"):
-            assert (SortedIndex.build(keys, side).count(q) == np.searchsorted(keys, q, side=side)).all()
+            assert (
+                SortedIndex.build(keys, side).count(q) == np.searchsorted(keys, q, side=side)
+            ).all()

@@ -74,10 +74,14 @@ def test_a_pause_ending_on_monday_counts_from_the_resume(cn: BusinessCalendar) -
         E("2026-11-23T15:00+08:00", state="resolved"),
     ]
     result = run(cn, events)
-    assert result.elapsed == int(
-        cn.business_seconds(T("2026-11-20T10:00+08:00"), T("2026-11-20T16:00+08:00"))
-        + cn.business_seconds(T("2026-11-23T11:00+08:00"), T("2026-11-23T15:00+08:00"))
-    ) == 7 * H
+    assert (
+        result.elapsed
+        == int(
+            cn.business_seconds(T("2026-11-20T10:00+08:00"), T("2026-11-20T16:00+08:00"))
+            + cn.business_seconds(T("2026-11-23T11:00+08:00"), T("2026-11-23T15:00+08:00"))
+        )
+        == 7 * H
+    )
     assert result.status == "met" and result.remaining == H
     # the deadline it would have had: one more business hour after the stop
     assert at(cn, result.deadline) == "2026-11-23T16:00:00+08:00"
@@ -100,7 +104,10 @@ def test_open_case_is_running_or_breached_never_met(cn: BusinessCalendar) -> Non
 
 
 def test_paused_at_as_of_has_no_deadline_yet(cn: BusinessCalendar) -> None:
-    events = [E("2026-11-23T10:00+08:00", "created"), E("2026-11-23T11:00+08:00", state="awaiting_customer")]
+    events = [
+        E("2026-11-23T10:00+08:00", "created"),
+        E("2026-11-23T11:00+08:00", state="awaiting_customer"),
+    ]
     result = run(cn, events, as_of=T("2026-11-30T10:00+08:00"))
     assert result.status == "running" and result.paused and result.deadline is None
     assert result.elapsed == H
@@ -153,7 +160,9 @@ def test_cancel_ends_the_clock(cn: BusinessCalendar) -> None:
 
 
 def test_never_started(cn: BusinessCalendar) -> None:
-    result = run(cn, [E("2026-11-23T09:00+08:00", "note"), E("2026-11-24T09:00+08:00", state="resolved")])
+    result = run(
+        cn, [E("2026-11-23T09:00+08:00", "note"), E("2026-11-24T09:00+08:00", state="resolved")]
+    )
     assert result.status == "not_started" and result.deadline is None
     assert {i.reason for i in result.trace} == {"before start"}
 
@@ -172,7 +181,10 @@ def test_never_started(cn: BusinessCalendar) -> None:
     ],
 )
 def test_simultaneous_events_apply_in_the_documented_order(
-    cn: BusinessCalendar, same_instant: list, status: str, elapsed: float  # type: ignore[type-arg]
+    cn: BusinessCalendar,
+    same_instant: list,
+    status: str,
+    elapsed: float,  # type: ignore[type-arg]
 ) -> None:
     t = "2026-11-23T09:00+08:00"
     result = run(cn, [E(t, ev, st) for ev, st in same_instant], as_of=T("2026-11-24T00:00+08:00"))
@@ -214,4 +226,8 @@ def test_run_limit_uses_the_spec_rule(cn: BusinessCalendar) -> None:
 def test_events_after_as_of_are_ignored(cn: BusinessCalendar) -> None:
     events = [E("2026-11-23T10:00+08:00", "created"), E("2026-11-23T12:00+08:00", state="resolved")]
     result = run(cn, events, as_of=T("2026-11-23T11:00+08:00"))
-    assert result.status == "running" and result.elapsed == H and result.end == T("2026-11-23T11:00+08:00")
+    assert (
+        result.status == "running"
+        and result.elapsed == H
+        and result.end == T("2026-11-23T11:00+08:00")
+    )

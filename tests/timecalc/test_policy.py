@@ -18,7 +18,9 @@ from .fixtures import T, at
 CLOCK = Clock(start=[{"event": "created"}], stop=[{"event": "resolved"}])
 
 
-def test_the_release_in_force_at_opening_supplies_the_calendar_throughout(two_releases: Path) -> None:
+def test_the_release_in_force_at_opening_supplies_the_calendar_throughout(
+    two_releases: Path,
+) -> None:
     standards = load_standards(two_releases)
     opened = T("2026-05-29T17:00+08:00")  # Friday, under 2025.1; 2026.1 starts on Monday 1 June
     assert release_for_case(standards, opened).version == "2025.1"
@@ -35,12 +37,16 @@ def test_the_release_in_force_at_opening_supplies_the_calendar_throughout(two_re
     assert calendar_for_case(standards, T("2026-06-01T00:00+08:00")) is newer
     # a fresh load of the same folder gives the same answers (no stale cache by object id)
     again = load_standards(two_releases)
-    assert business_calendar(again.get("2025.1")).add_business(opened, 8 * 3600) == result.breached_at
+    assert (
+        business_calendar(again.get("2025.1")).add_business(opened, 8 * 3600) == result.breached_at
+    )
 
 
 def test_unknown_calendars_and_cases_before_the_first_release(two_releases: Path) -> None:
     standards = load_standards(two_releases)
-    with pytest.raises(SvcstdError, match=r"unknown calendar 'nope' in release 2026.1 \(known: always, office\)"):
+    with pytest.raises(
+        SvcstdError, match=r"unknown calendar 'nope' in release 2026.1 \(known: always, office\)"
+    ):
         business_calendar(standards.latest, "nope")
     with pytest.raises(SvcstdError, match="no release in force"):
         release_for_case(standards, T("2020-01-01T00:00Z"))

@@ -78,7 +78,9 @@ def _pieces(cal: BusinessCalendar, start: int, end: int, time: str) -> list[Piec
 @click.argument("start")
 @click.argument("duration", metavar="DURATION|END")
 @click.option("--between", is_flag=True, help="Print the time between START and END instead.")
-@click.option("--calendar", "calendar_id", metavar="ID", help="Calendar id (default: the release's).")
+@click.option(
+    "--calendar", "calendar_id", metavar="ID", help="Calendar id (default: the release's)."
+)
 @click.option("--standards", default="standards", show_default=True, type=click.Path(),
               help="The standards folder.")  # fmt: skip
 @click.option("--release", metavar="R", help="Release version (default: the latest).")
@@ -122,7 +124,7 @@ def command(
             _echo(
                 out,
                 f"{what.capitalize()} time from {iso(t0, cal.timezone)} to {iso(t1, cal.timezone)} "
-                f"on calendar {cal.id} ({cal.timezone}), release {handbook.version}"
+                f"on calendar {cal.id} ({cal.timezone}), release {handbook.version}",
             )
             _trace(out, _pieces(cal, t0, t1, basis), cal.timezone)
         click.echo(f"{format_duration(seconds)} ({seconds} s)")
@@ -133,7 +135,7 @@ def command(
         _echo(
             out,
             f"{target} of {what} time from {iso(t0, cal.timezone)} on calendar {cal.id} "
-            f"({cal.timezone}), release {handbook.version}"
+            f"({cal.timezone}), release {handbook.version}",
         )
         _trace(out, _pieces(cal, t0, due, basis), cal.timezone)
         counted = int(limits.elapsed(cal, t0, due, basis))  # type: ignore[arg-type]

@@ -120,8 +120,8 @@ class BusinessCalendar:
 
         days = np.arange(d0, d1, dtype=np.int64)
         template = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
-        for w in cal.workdays:
-            template[_day(w.date) - d0] = WEEKDAYS.index(w.hours_of)
+        for makeup in cal.workdays:
+            template[_day(makeup.date) - d0] = WEEKDAYS.index(makeup.hours_of)
         for h in cal.holidays:  # after make-up days: a holiday wins
             template[_day(h.first) - d0 : _day(h.last) - d0 + 1] = -1
 
@@ -164,7 +164,9 @@ class BusinessCalendar:
         cum = np.zeros(len(starts), dtype=np.int64)
         np.cumsum(lengths[:-1], out=cum[1:])
 
-        def spans(items: Sequence[tuple[dt.date, dt.date, str]]) -> tuple[tuple[int, int, str], ...]:
+        def spans(
+            items: Sequence[tuple[dt.date, dt.date, str]],
+        ) -> tuple[tuple[int, int, str], ...]:
             out = []
             for first_d, last_d, label in items:
                 a = np.asarray([_day(first_d) * DAY])
@@ -188,7 +190,9 @@ class BusinessCalendar:
             day_hours=day_hours,
             history=history,
             holiday_spans=spans([(h.first, h.last, f"holiday: {h.name}") for h in cal.holidays]),
-            makeup_spans=spans([(w.date, w.date, f"make-up working day: {w.name}") for w in cal.workdays]),
+            makeup_spans=spans(
+                [(w.date, w.date, f"make-up working day: {w.name}") for w in cal.workdays]
+            ),
             _by_start=SortedIndex.build(starts, "right"),
             _by_cum_end=SortedIndex.build(cum_end, "left"),
             _by_day_open=SortedIndex.build(day_open, "right"),
@@ -242,7 +246,7 @@ class BusinessCalendar:
     # arithmetic
 
     def business_seconds(self, start: npt.ArrayLike, end: npt.ArrayLike) -> I64:
-        """Business seconds from ``start`` to ``end`` (``B(end) - B(start)``; negative if reversed)."""
+        """Business seconds from ``start`` to ``end``: ``B(end) - B(start)`` (< 0 if reversed)."""
         return self.prefix(end) - self.prefix(start)
 
     def _at_prefix(self, target: I64) -> I64:
@@ -250,7 +254,9 @@ class BusinessCalendar:
         j = self._by_cum_end.count(target)
         if j.size and (j.max() >= len(self.starts)):
             if not len(self.starts):
-                raise SvcstdError(f"calendar {self.id!r} has no working hours: nothing ever falls due")
+                raise SvcstdError(
+                    f"calendar {self.id!r} has no working hours: nothing ever falls due"
+                )
             raise SvcstdError(
                 f"deadline falls after the span of calendar {self.id!r} "
                 f"(ends {iso(self.span[1], self.timezone)})"
@@ -302,8 +308,12 @@ class BusinessCalendar:
         k = d + n
         if d.min() < 0 or k.max() >= len(self.day_open):
             if not len(self.day_open):
-                raise SvcstdError(f"calendar {self.id!r} has no working days: nothing ever falls due")
-            raise SvcstdError(f"business-day deadline falls outside the span of calendar {self.id!r}")
+                raise SvcstdError(
+                    f"calendar {self.id!r} has no working days: nothing ever falls due"
+                )
+            raise SvcstdError(
+                f"business-day deadline falls outside the span of calendar {self.id!r}"
+            )
         o = np.minimum(self._prefix(s) - self.day_b_open[d], self.day_hours[d])
         target = self.day_b_open[k] + np.minimum(o, self.day_hours[k])
         out[go] = self._at_prefix(target)
@@ -336,15 +346,21 @@ class BusinessCalendar:
     # ----------------------------------------------------------------------------------------
     # scalar conveniences over datetimes
 
-    def duration(self, start: dt.datetime, end: dt.datetime, tz: ZoneInfo | str | None = None) -> int:
+    def duration(
+        self, start: dt.datetime, end: dt.datetime, tz: ZoneInfo | str | None = None
+    ) -> int:
         """Business seconds between two datetimes (aware, or naive with ``tz``)."""
         return int(self.business_seconds(to_epoch(start, tz), to_epoch(end, tz)))
 
-    def deadline(self, start: dt.datetime, seconds: int, tz: ZoneInfo | str | None = None) -> dt.datetime:
+    def deadline(
+        self, start: dt.datetime, seconds: int, tz: ZoneInfo | str | None = None
+    ) -> dt.datetime:
         """The deadline ``seconds`` of business time after ``start``, in the calendar's zone."""
         return from_epoch(int(self.add_business(to_epoch(start, tz), seconds)), self.timezone)
 
-    def deadline_days(self, start: dt.datetime, days: int, tz: ZoneInfo | str | None = None) -> dt.datetime:
+    def deadline_days(
+        self, start: dt.datetime, days: int, tz: ZoneInfo | str | None = None
+    ) -> dt.datetime:
         """The deadline ``days`` business days after ``start`` (see :meth:`add_business_days`)."""
         return from_epoch(int(self.add_business_days(to_epoch(start, tz), days)), self.timezone)
 
@@ -375,7 +391,11 @@ def _merge(pieces: list[Piece]) -> list[Piece]:
     for p in pieces:
         if p.end <= p.start:
             continue
-        if out and out[-1].end == p.start and (out[-1].counted, out[-1].reason) == (p.counted, p.reason):
+        if (
+            out
+            and out[-1].end == p.start
+            and (out[-1].counted, out[-1].reason) == (p.counted, p.reason)
+        ):
             out[-1] = out[-1]._replace(end=p.end)
         else:
             out.append(p)

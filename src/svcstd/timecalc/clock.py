@@ -113,7 +113,9 @@ class ClockResult:
 
     def explain(self, tz: ZoneInfo | str) -> list[tuple[str, str, int, bool, str]]:
         """The trace as rows ``(from, to, seconds, counted, reason)`` with local ISO times."""
-        return [(iso(i.start, tz), iso(i.end, tz), i.seconds, i.counted, i.reason) for i in self.trace]
+        return [
+            (iso(i.start, tz), iso(i.end, tz), i.seconds, i.counted, i.reason) for i in self.trace
+        ]
 
 
 class _Rules:
@@ -132,10 +134,14 @@ class _Rules:
         self.cancel = split(clock.cancel)
 
     @staticmethod
-    def hit(kind: tuple[frozenset[str], frozenset[str]], group: list[ClockEvent]) -> ClockEvent | None:
+    def hit(
+        kind: tuple[frozenset[str], frozenset[str]], group: list[ClockEvent]
+    ) -> ClockEvent | None:
         events, states = kind
         for ev in group:
-            if (ev.event is not None and ev.event in events) or (ev.state is not None and ev.state in states):
+            if (ev.event is not None and ev.event in events) or (
+                ev.state is not None and ev.state in states
+            ):
                 return ev
         return None
 
@@ -188,7 +194,9 @@ def run_clock(
             return
         if phase != "running":
             if trace:
-                reason = {"idle": BEFORE_START, "stopped": AFTER_STOP, "cancelled": CANCELLED}[phase]
+                reason = {"idle": BEFORE_START, "stopped": AFTER_STOP, "cancelled": CANCELLED}[
+                    phase
+                ]
                 out.append(TraceInterval(a, b, False, reason))
             return
         why = paused_reason()
@@ -198,7 +206,9 @@ def run_clock(
             return
         counted = int(limits.elapsed(calendar, a, b, time))
         if due_at is None and elapsed + counted >= budget:
-            due_at = a if budget <= elapsed else int(limits.add(calendar, a, budget - elapsed, time))
+            due_at = (
+                a if budget <= elapsed else int(limits.add(calendar, a, budget - elapsed, time))
+            )
         elapsed += counted
         if not trace:
             return

@@ -31,7 +31,9 @@ class SortedIndex:
     passes: int
 
     @classmethod
-    def build(cls, keys: I64, side: Literal["left", "right"], buckets_per_key: int = 4) -> SortedIndex:
+    def build(
+        cls, keys: I64, side: Literal["left", "right"], buckets_per_key: int = 4
+    ) -> SortedIndex:
         """Index ``keys`` with about ``buckets_per_key`` buckets per key."""
         n = len(keys)
         if n == 0:

@@ -98,7 +98,9 @@ def budget(
     return elapsed(cal, start, deadline(cal, start, duration, time), time)
 
 
-def add(cal: BusinessCalendar, start: npt.ArrayLike, seconds: npt.ArrayLike, time: TimeBasis) -> I64:
+def add(
+    cal: BusinessCalendar, start: npt.ArrayLike, seconds: npt.ArrayLike, time: TimeBasis
+) -> I64:
     """The earliest instant at which ``seconds`` of the clock's measure have passed."""
     if time == "business":
         return cal.add_business(start, seconds)
