@@ -9,7 +9,7 @@ from pathlib import Path
 from svcstd.errors import Problem, SvcstdError
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``,
     so readers see the old file or the whole new one, never half of it."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -17,8 +17,9 @@ def write_atomically(path: Path, text: str) -> None:
         raise SvcstdError(Problem(str(path), "cannot write: the folder does not exist"))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

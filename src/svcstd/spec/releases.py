@@ -39,9 +39,14 @@ class Standards:
         """
         if at.tzinfo is None:
             raise ValueError("in_force needs an aware datetime")
-        starts = [_start_of(r) for r in self.releases]
+        starts = [release_start(r) for r in self.releases]
         i = bisect.bisect_right(starts, at) - 1
         return self.releases[i] if i >= 0 else None
+
+
+def release_start(release: Handbook) -> int:
+    """When a release takes effect, as UTC epoch seconds (see :meth:`Standards.in_force`)."""
+    return int(_start_of(release).timestamp())
 
 
 def _start_of(release: Handbook) -> dt.datetime:

@@ -1,0 +1,58 @@
+"""What every evaluator may read: the records, the release judging a batch, "now", calendars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import polars as pl
+
+from svcstd.records.schema import RecordSet
+from svcstd.spec.model import Condition, Handbook, Selector
+from svcstd.timecalc import BusinessCalendar, business_calendar
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Run-wide facts: the records read, ``as_of`` (UTC epoch seconds) and calendar cache."""
+
+    records: RecordSet
+    as_of: int
+    _calendars: dict[tuple[str, str | None], BusinessCalendar] = field(default_factory=dict, repr=False)
+
+    def calendar(self, release: Handbook, calendar_id: str | None) -> BusinessCalendar:
+        """The release's calendar (its default when ``calendar_id`` is None), built once."""
+        key = (release.version, calendar_id)
+        if key not in self._calendars:
+            self._calendars[key] = business_calendar(release, calendar_id)
+        return self._calendars[key]
+
+    def can_record(self, condition: Condition) -> bool:
+        """Whether the export can ever show this event or state (profile's vocabulary).
+
+        An export whose profile emits ids it cannot list in advance (svcstd's own format)
+        declares none; then every condition counts as recordable.
+        """
+        ids = self.records.event_ids | self.records.state_ids
+        if not ids:
+            return True
+        if condition.event is not None:
+            return condition.event in self.records.event_ids
+        return condition.state in self.records.state_ids
+
+    def lacks_field(self, selector: Selector) -> list[str]:
+        """Case fields a selector needs that the export does not provide."""
+        return [key for key, _ in selector.items() if not self.records.has(f"cases.{key}")]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The cases one release judges, and their events (both sorted, both Polars)."""
+
+    release: Handbook
+    cases: pl.DataFrame
+    events: pl.DataFrame
+
+    @cached_property
+    def case_ids(self) -> pl.Series:
+        return self.cases.get_column("case_id")

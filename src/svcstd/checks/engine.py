@@ -1,0 +1,184 @@
+"""Run the evaluators over a record set: release per case, verdicts, waivers, evidence.
+
+Each case is judged by the release in force when it was opened (``opened_at``, else its first
+event), or by one release the user names (``release=``) — useful for exports older than the
+first release. Cases opened before any release are *not judged* and counted as such.
+
+The engine, not the evaluators, stamps release, kind, severity and the manual URL on every
+verdict, applies waivers (a waived failure is reported as ``waived``; an expired waiver does
+not apply) and builds evidence for failures: capped per rule, while the totals stay exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from svcstd.checks import KINDS
+from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.verdicts import VERDICT_SCHEMA, empty
+from svcstd.records.schema import RecordSet, SourceFile
+from svcstd.render.urls import item_url
+from svcstd.spec.model import Handbook, Rule, Waiver
+from svcstd.spec.releases import Standards, release_start
+
+#: Failures explained per rule (evidence is the expensive part; totals are always exact).
+EVIDENCE_CAP = 20
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything a reporter needs: verdicts, evidence for failures, and the run's facts."""
+
+    verdicts: pl.DataFrame
+    evidence: dict[tuple[str, str], dict[str, Any]]
+    as_of: int
+    records: RecordSet
+    standards: Standards
+    judged_by: dict[str, int]  # release version → cases judged by it
+    unjudged: int  # cases opened before the first release (or with no time at all)
+    evidence_cap: int = EVIDENCE_CAP
+    waivers: tuple[Waiver, ...] = field(default=())
+
+    def rule(self, release: str, rule_id: str) -> Rule:
+        found = self.standards.get(release).rule(rule_id)
+        assert found is not None
+        return found
+
+
+def _active(rules: Sequence[Any], include_draft: bool) -> list[Any]:
+    allowed = {"active", "draft"} if include_draft else {"active"}
+    return [r for r in rules if r.status in allowed]
+
+
+def assign_releases(cases: pl.DataFrame, events: pl.DataFrame, standards: Standards, release: str | None) -> pl.DataFrame:
+    """``cases`` with a ``release`` column (null when no release was in force)."""
+    first = events.group_by("case_id").agg(first_at=pl.col("at").min())
+    cases = cases.join(first, on="case_id", how="left").with_columns(
+        _opened=pl.coalesce("opened_at", "first_at")
+    )
+    if release is not None:
+        standards.get(release)  # an unknown version is a usage error
+        return cases.with_columns(release=pl.lit(release)).drop("first_at", "_opened")
+    starts = np.asarray([release_start(r) for r in standards.releases], dtype=np.int64)
+    versions = np.asarray([r.version for r in standards.releases] + [None], dtype=object)
+    opened = cases.get_column("_opened").dt.epoch("s").to_numpy()
+    known = ~np.isnan(opened.astype(np.float64))
+    index = np.full(len(opened), -1)
+    index[known] = np.searchsorted(starts, opened[known].astype(np.int64), side="right") - 1
+    labels = versions[np.where(index >= 0, index, len(starts))]
+    return cases.with_columns(release=pl.Series(labels, dtype=pl.Utf8)).drop("first_at", "_opened")
+
+
+def run_check(
+    records: RecordSet,
+    standards: Standards,
+    *,
+    as_of: int,
+    release: str | None = None,
+    waivers: Sequence[Waiver] = (),
+    include_draft: bool = False,
+    evidence_cap: int = EVIDENCE_CAP,
+) -> CheckResult:
+    """Judge every case of ``records`` by the standards; deterministic for a given ``as_of``."""
+    ctx = CheckContext(records=records, as_of=as_of)
+    cases = assign_releases(records.cases, records.events, standards, release)
+    frames: list[pl.DataFrame] = []
+    scopes: dict[str, Scope] = {}
+    judged_by: dict[str, int] = {}
+    for handbook in standards.releases:
+        mine = cases.filter(pl.col("release") == handbook.version)
+        if mine.height == 0:
+            continue
+        judged_by[handbook.version] = mine.height
+        events = records.events.join(mine.select("case_id"), on="case_id", how="semi")
+        scope = Scope(handbook, mine, events)
+        scopes[handbook.version] = scope
+        case_level = []
+        for section, module in KINDS.items():
+            rules = _active(getattr(handbook, section), include_draft)
+            if not rules or getattr(module, "NEEDS_VERDICTS", False):
+                continue
+            case_level.append(_stamp(module.evaluate(rules, scope, ctx), handbook, section))
+        frames.extend(case_level)
+        so_far = pl.concat(case_level) if case_level else pl.DataFrame(schema=VERDICT_SCHEMA)
+        for section, module in KINDS.items():
+            rules = _active(getattr(handbook, section), include_draft)
+            if rules and getattr(module, "NEEDS_VERDICTS", False):
+                frames.append(_stamp(module.evaluate(rules, scope, ctx, so_far), handbook, section))
+    verdicts = pl.concat(frames) if frames else pl.DataFrame(schema=VERDICT_SCHEMA)
+    verdicts = apply_waivers(verdicts, cases, waivers, as_of)
+    verdicts = verdicts.sort(["rule_id", "case_id", "period", "group"], nulls_last=False)
+    evidence = _evidence(verdicts, scopes, ctx, evidence_cap)
+    unjudged = cases.filter(pl.col("release").is_null()).height
+    return CheckResult(verdicts, evidence, as_of, records, standards, judged_by, unjudged, evidence_cap, tuple(waivers))
+
+
+def _stamp(frame: pl.DataFrame, handbook: Handbook, section: str) -> pl.DataFrame:
+    """Add what only the engine knows: release, kind, severity, waiver (none yet), URL."""
+    if frame.height == 0:
+        frame = empty()
+    rules = {r.id: r for r in getattr(handbook, section)}
+    ids = frame.get_column("rule_id").unique().to_list()
+    severity = {i: rules[i].severity for i in ids}
+    url = {i: item_url(handbook, section, rules[i]) for i in ids}
+    return frame.with_columns(
+        kind=pl.lit(section),
+        release=pl.lit(handbook.version),
+        severity=pl.col("rule_id").replace_strict(severity, default=None, return_dtype=pl.Utf8),
+        waiver=pl.lit(None, dtype=pl.Utf8),
+        url=pl.col("rule_id").replace_strict(url, default=None, return_dtype=pl.Utf8),
+    ).select([pl.col(c).cast(t) for c, t in VERDICT_SCHEMA.items()])
+
+
+def _waiver_label(w: Waiver) -> str:
+    return f"approved by {w.approver} until {w.expires}: {w.justification}"
+
+
+def apply_waivers(verdicts: pl.DataFrame, cases: pl.DataFrame, waivers: Sequence[Waiver], as_of: int) -> pl.DataFrame:
+    """Turn failures covered by a waiver in force at ``as_of`` into ``waived``."""
+    today = dt.datetime.fromtimestamp(as_of, dt.UTC).date()
+    for w in waivers:
+        if w.expires < today:
+            continue  # an expired waiver does not apply
+        scope = pl.lit(False)
+        if w.cases is not None:
+            scope = scope | pl.col("case_id").is_in(w.cases)
+        if w.selector is not None:
+            chosen = cases
+            for key, values in w.selector.items():
+                chosen = chosen.filter(pl.col(key).is_in(values))
+            scope = scope | pl.col("case_id").is_in(chosen.get_column("case_id").implode())
+        hit = (pl.col("rule_id") == w.rule) & (pl.col("outcome") == "fail") & scope
+        verdicts = verdicts.with_columns(
+            outcome=pl.when(hit).then(pl.lit("waived")).otherwise(pl.col("outcome")),
+            waiver=pl.when(hit).then(pl.lit(_waiver_label(w))).otherwise(pl.col("waiver")),
+        )
+    return verdicts
+
+
+def _evidence(
+    verdicts: pl.DataFrame, scopes: dict[str, Scope], ctx: CheckContext, cap: int
+) -> dict[tuple[str, str], dict[str, Any]]:
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    failing = (
+        verdicts.filter(pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null())
+        .group_by("rule_id", "release", "kind", maintain_order=True)
+        .head(cap)
+    )
+    for rec in failing.iter_rows(named=True):
+        module: types.ModuleType = KINDS[rec["kind"]]
+        explain = getattr(module, "explain", None)
+        if explain is None:
+            continue
+        scope = scopes[rec["release"]]
+        rule = scope.release.rule(rec["rule_id"])
+        case_events = scope.events.filter(pl.col("case_id") == rec["case_id"])
+        out[(rec["rule_id"], rec["case_id"])] = explain(rule, scope, ctx, case_events)
+    return out

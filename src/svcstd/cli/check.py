@@ -1,0 +1,72 @@
+"""``svcstd check``: audit exported records against the standards in force."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import polars as pl
+
+from svcstd.checks.engine import EVIDENCE_CAP, run_check
+from svcstd.cli.main import run
+from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
+from svcstd.io import write_atomically
+from svcstd.records import read_records
+from svcstd.report import REPORTERS
+from svcstd.spec import load_standards
+from svcstd.spec.loader import validate_file
+from svcstd.spec.model import WaiverFile
+from svcstd.timecalc import parse_instant
+
+LEVELS = {"info": 0, "warning": 1, "error": 2}
+
+
+def failing_at(verdicts: pl.DataFrame, fail_on: str) -> int:
+    """Failures (not waived) whose severity is at or above ``fail_on``."""
+    if fail_on == "never":
+        return 0
+    wanted = [s for s, rank in LEVELS.items() if rank >= LEVELS[fail_on]]
+    return verdicts.filter((pl.col("outcome") == "fail") & pl.col("severity").is_in(wanted)).height
+
+
+@click.command("check")
+@click.argument("records", nargs=-1, required=True, type=click.Path())
+@click.option("--profile", "-p", required=True, help="Built-in profile name (svcstd, servicenow, helpdesk) or a YAML path.")
+@click.option("--standards", default="standards", show_default=True, type=click.Path(), help="Standards folder.")
+@click.option("--as-of", "as_of", help="'Now' for the run (ISO 8601 with offset); fixes the result. Default: the current time.")
+@click.option("--release", help="Judge every case by this release instead of the one in force when it was opened.")
+@click.option("--waivers", type=click.Path(dir_okay=False), help="YAML file of waivers for this audit.")
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here (atomically) instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True,
+              help="Exit 1 when a failure of this severity or above is found.")
+@click.option("--include-draft", is_flag=True, help="Also check rules whose status is draft.")
+@click.option("--evidence-cap", type=click.IntRange(0), default=EVIDENCE_CAP, show_default=True,
+              help="Failures explained in full per rule (totals are always exact).")
+@run
+def command(
+    records: tuple[str, ...], profile: str, standards: str, as_of: str | None, release: str | None,
+    waivers: str | None, fmt: str, output: str | None, fail_on: str, include_draft: bool, evidence_cap: int,
+) -> int:
+    """Check exported RECORDS (CSV, JSONL, Parquet, XLSX, XES; gzip ok) against the standards."""
+    loaded = load_standards(standards)
+    if release is not None:
+        loaded.get(release)
+    now = parse_instant(as_of) if as_of else int(time.time())
+    waiver_list = validate_file(Path(waivers), WaiverFile).waivers if waivers else []  # type: ignore[attr-defined]
+    if output is None and fmt == "xlsx":
+        raise SvcstdError(Problem("--output", "the xlsx format is binary: name a file with --output"))
+    recordset = read_records(list(records), profile)
+    result = run_check(
+        recordset, loaded, as_of=now, release=release, waivers=waiver_list,
+        include_draft=include_draft, evidence_cap=evidence_cap,
+    )
+    report = REPORTERS[fmt](result)
+    if output:
+        write_atomically(Path(output), report)
+    elif isinstance(report, bytes):
+        click.get_binary_stream("stdout").write(report)
+    else:
+        click.echo(report, nl=False)
+    return EXIT_FINDINGS if failing_at(result.verdicts, fail_on) else EXIT_OK

@@ -1,0 +1,50 @@
+"""JSON report: the run's facts, per-rule summary, every verdict and the evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from svcstd import __version__
+from svcstd.checks.engine import CheckResult
+from svcstd.report.summary import per_rule, totals
+from svcstd.timecalc import iso
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.iter_rows(named=True):
+        row = {}
+        for key, value in rec.items():
+            if hasattr(value, "isoformat"):
+                value = value.isoformat().replace("+00:00", "Z")
+            row[key] = value
+        out.append(row)
+    return out
+
+
+def document(result: CheckResult) -> dict[str, Any]:
+    """The report as plain data (also the basis of other machine-readable reporters)."""
+    return {
+        "svcstd": __version__,
+        "as_of": iso(result.as_of, "UTC").replace("+00:00", "Z"),
+        "profile": result.records.profile,
+        "files": [{"path": f.path, "format": f.format, "encoding": f.encoding, "rows": f.rows} for f in result.records.files],
+        "cases": result.records.cases.height,
+        "judged_by": result.judged_by,
+        "not_judged": result.unjudged,
+        "totals": totals(result),
+        "rules": _rows(per_rule(result)),
+        "verdicts": _rows(result.verdicts),
+        "evidence": [
+            {"rule_id": rule_id, "case_id": case_id, **ev}
+            for (rule_id, case_id), ev in sorted(result.evidence.items())
+        ],
+        "evidence_cap_per_rule": result.evidence_cap,
+    }
+
+
+def render(result: CheckResult) -> str:
+    return json.dumps(document(result), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
