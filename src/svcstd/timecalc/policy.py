@@ -7,11 +7,12 @@ hours or holidays takes effect while the case is open. A release change never sp
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 from svcstd.errors import SvcstdError
 from svcstd.spec.model import Handbook, TimeLimit
-from svcstd.spec.releases import Standards
+from svcstd.spec.releases import Standards, release_start
 from svcstd.timecalc.calendar import BusinessCalendar
 from svcstd.timecalc.instants import from_epoch
 
@@ -46,8 +47,14 @@ def business_calendar(release: Handbook, calendar_id: str | None = None) -> Busi
 
 
 def release_for_case(standards: Standards, opened_at: int) -> Handbook:
-    """The release in force at ``opened_at`` (UTC epoch seconds)."""
-    release = standards.in_force(from_epoch(opened_at, dt.UTC))
+    """The release in force at ``opened_at`` (UTC epoch seconds).
+
+    Uses :func:`svcstd.spec.releases.release_start` (local midnight of ``effective_from`` in
+    the release's default calendar's zone), the same rule the checks engine applies.
+    """
+    starts = [release_start(r) for r in standards.releases]
+    i = bisect.bisect_right(starts, opened_at) - 1
+    release = standards.releases[i] if i >= 0 else None
     if release is None:
         first = standards.releases[0]
         raise SvcstdError(
