@@ -113,7 +113,9 @@ def _columnar(
     due = tl.deadline(cal, start, rule.target, rule.time)
     target = tl.budget(cal, start, rule.target, rule.time)
     observed = tl.elapsed(cal, start, stop, rule.time)
-    late = stop > due
+    # Met means counted time within the budget, not stop instant before the deadline: a
+    # stop at 09:00 after an overnight deadline of 18:00 has counted no more business time.
+    late = observed > target
     outcome = np.where(stopped, np.where(late, "fail", "pass"), np.where(late, "fail", "not_evaluable"))
     reason = np.where(
         stopped,

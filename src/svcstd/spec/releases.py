@@ -40,7 +40,7 @@ class Standards:
         if at.tzinfo is None:
             raise ValueError("in_force needs an aware datetime")
         starts = [release_start(r) for r in self.releases]
-        i = bisect.bisect_right(starts, at) - 1
+        i = bisect.bisect_right(starts, at.timestamp()) - 1
         return self.releases[i] if i >= 0 else None
 
 
