@@ -73,7 +73,7 @@ def assign_releases(cases: pl.DataFrame, events: pl.DataFrame, standards: Standa
     index = np.full(len(opened), -1)
     index[known] = np.searchsorted(starts, opened[known].astype(np.int64), side="right") - 1
     labels = versions[np.where(index >= 0, index, len(starts))]
-    return cases.with_columns(release=pl.Series(labels, dtype=pl.Utf8)).drop("first_at", "_opened")
+    return cases.with_columns(release=pl.Series(labels.tolist(), dtype=pl.Utf8)).drop("first_at", "_opened")
 
 
 def run_check(
@@ -169,7 +169,7 @@ def _evidence(
     out: dict[tuple[str, str], dict[str, Any]] = {}
     failing = (
         verdicts.filter(pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null())
-        .group_by("rule_id", "release", "kind", maintain_order=True)
+        .group_by("rule_id", maintain_order=True)
         .head(cap)
     )
     for rec in failing.iter_rows(named=True):

@@ -76,9 +76,7 @@ def _evaluate_one(rule: TimeLimit, scope: Scope, ctx: CheckContext) -> pl.DataFr
         reason = f"the export never records {_conds(clock.start)}, which starts the clock"
         out.append(not_evaluable(cases.get_column("case_id"), rule.id, reason))
         return pl.concat(out)
-    events = scope.events.join(cases.select("case_id"), on="case_id", how="semi")
-    events = events.filter(pl.col("at").dt.epoch("s") <= ctx.as_of)
-    started = events.filter(matches(clock.start)).group_by("case_id").agg(start=pl.col("at").min())
+    events, started = clock_inputs(rule, cases, scope, ctx)
     if started.height == 0:
         return pl.concat(out)
     if not any(ctx.can_record(c) for c in clock.stop):
@@ -91,6 +89,16 @@ def _evaluate_one(rule: TimeLimit, scope: Scope, ctx: CheckContext) -> pl.DataFr
     else:
         out.append(_per_case(rule, events, started, calendar, ctx))
     return pl.concat(out)
+
+
+def clock_inputs(
+    rule: TimeLimit, cases: pl.DataFrame, scope: Scope, ctx: CheckContext
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The in-scope cases' events up to ``as_of``, and each started case's first start."""
+    events = scope.events.join(cases.select("case_id"), on="case_id", how="semi")
+    events = events.filter(pl.col("at").dt.epoch("s") <= ctx.as_of)
+    started = events.filter(matches(rule.clock.start)).group_by("case_id").agg(start=pl.col("at").min())
+    return events, started
 
 
 def _columnar(
@@ -128,7 +136,7 @@ def _columnar(
                 "case_id": frame.get_column("case_id"),
                 "rule_id": rule.id,
                 "outcome": outcome,
-                "reason": pl.Series(reason, dtype=pl.Utf8),
+                "reason": pl.Series(reason.tolist(), dtype=pl.Utf8),
                 "observed": observed.astype(np.float64),
                 "target": target.astype(np.float64),
                 "started_at": frame.get_column("start"),
