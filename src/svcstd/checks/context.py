@@ -18,7 +18,9 @@ class CheckContext:
 
     records: RecordSet
     as_of: int
-    _calendars: dict[tuple[str, str | None], BusinessCalendar] = field(default_factory=dict, repr=False)
+    _calendars: dict[tuple[str, str | None], BusinessCalendar] = field(
+        default_factory=dict, repr=False
+    )
 
     def calendar(self, release: Handbook, calendar_id: str | None) -> BusinessCalendar:
         """The release's calendar (its default when ``calendar_id`` is None), built once."""

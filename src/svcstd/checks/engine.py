@@ -23,7 +23,7 @@ import polars as pl
 from svcstd.checks import KINDS
 from svcstd.checks.context import CheckContext, Scope
 from svcstd.checks.verdicts import VERDICT_SCHEMA, empty
-from svcstd.records.schema import RecordSet, SourceFile
+from svcstd.records.schema import RecordSet
 from svcstd.render.urls import item_url
 from svcstd.spec.model import Handbook, Rule, Waiver
 from svcstd.spec.releases import Standards, release_start
@@ -57,7 +57,9 @@ def _active(rules: Sequence[Any], include_draft: bool) -> list[Any]:
     return [r for r in rules if r.status in allowed]
 
 
-def assign_releases(cases: pl.DataFrame, events: pl.DataFrame, standards: Standards, release: str | None) -> pl.DataFrame:
+def assign_releases(
+    cases: pl.DataFrame, events: pl.DataFrame, standards: Standards, release: str | None
+) -> pl.DataFrame:
     """``cases`` with a ``release`` column (null when no release was in force)."""
     first = events.group_by("case_id").agg(first_at=pl.col("at").min())
     cases = cases.join(first, on="case_id", how="left").with_columns(
@@ -73,7 +75,9 @@ def assign_releases(cases: pl.DataFrame, events: pl.DataFrame, standards: Standa
     index = np.full(len(opened), -1)
     index[known] = np.searchsorted(starts, opened[known].astype(np.int64), side="right") - 1
     labels = versions[np.where(index >= 0, index, len(starts))]
-    return cases.with_columns(release=pl.Series(labels.tolist(), dtype=pl.Utf8)).drop("first_at", "_opened")
+    return cases.with_columns(release=pl.Series(labels.tolist(), dtype=pl.Utf8)).drop(
+        "first_at", "_opened"
+    )
 
 
 def run_check(
@@ -117,7 +121,17 @@ def run_check(
     verdicts = verdicts.sort(["rule_id", "case_id", "period", "group"], nulls_last=False)
     evidence = _evidence(verdicts, scopes, ctx, evidence_cap)
     unjudged = cases.filter(pl.col("release").is_null()).height
-    return CheckResult(verdicts, evidence, as_of, records, standards, judged_by, unjudged, evidence_cap, tuple(waivers))
+    return CheckResult(
+        verdicts,
+        evidence,
+        as_of,
+        records,
+        standards,
+        judged_by,
+        unjudged,
+        evidence_cap,
+        tuple(waivers),
+    )
 
 
 def _stamp(frame: pl.DataFrame, handbook: Handbook, section: str) -> pl.DataFrame:
@@ -141,7 +155,9 @@ def _waiver_label(w: Waiver) -> str:
     return f"approved by {w.approver} until {w.expires}: {w.justification}"
 
 
-def apply_waivers(verdicts: pl.DataFrame, cases: pl.DataFrame, waivers: Sequence[Waiver], as_of: int) -> pl.DataFrame:
+def apply_waivers(
+    verdicts: pl.DataFrame, cases: pl.DataFrame, waivers: Sequence[Waiver], as_of: int
+) -> pl.DataFrame:
     """Turn failures covered by a waiver in force at ``as_of`` into ``waived``."""
     today = dt.datetime.fromtimestamp(as_of, dt.UTC).date()
     for w in waivers:
@@ -168,7 +184,9 @@ def _evidence(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     out: dict[tuple[str, str], dict[str, Any]] = {}
     failing = (
-        verdicts.filter(pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null())
+        verdicts.filter(
+            pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null()
+        )
         .group_by("rule_id", maintain_order=True)
         .head(cap)
     )

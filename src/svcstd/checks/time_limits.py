@@ -97,12 +97,18 @@ def clock_inputs(
     """The in-scope cases' events up to ``as_of``, and each started case's first start."""
     events = scope.events.join(cases.select("case_id"), on="case_id", how="semi")
     events = events.filter(pl.col("at").dt.epoch("s") <= ctx.as_of)
-    started = events.filter(matches(rule.clock.start)).group_by("case_id").agg(start=pl.col("at").min())
+    started = (
+        events.filter(matches(rule.clock.start)).group_by("case_id").agg(start=pl.col("at").min())
+    )
     return events, started
 
 
 def _columnar(
-    rule: TimeLimit, events: pl.DataFrame, started: pl.DataFrame, cal: BusinessCalendar, ctx: CheckContext
+    rule: TimeLimit,
+    events: pl.DataFrame,
+    started: pl.DataFrame,
+    cal: BusinessCalendar,
+    ctx: CheckContext,
 ) -> pl.DataFrame:
     # Same-instant order is cancel, reset, stop, start: a stop at the start's instant comes
     # first and finds the clock idle, so only a stop strictly after the start counts.
@@ -124,7 +130,9 @@ def _columnar(
     # Met means counted time within the budget, not stop instant before the deadline: a
     # stop at 09:00 after an overnight deadline of 18:00 has counted no more business time.
     late = observed > target
-    outcome = np.where(stopped, np.where(late, "fail", "pass"), np.where(late, "fail", "not_evaluable"))
+    outcome = np.where(
+        stopped, np.where(late, "fail", "pass"), np.where(late, "fail", "not_evaluable")
+    )
     reason = np.where(
         stopped,
         np.where(late, "stopped after the deadline", None),
@@ -160,10 +168,16 @@ _STATUS = {"met": "pass", "breached": "fail", "running": "not_evaluable"}
 
 
 def _per_case(
-    rule: TimeLimit, events: pl.DataFrame, started: pl.DataFrame, cal: BusinessCalendar, ctx: CheckContext
+    rule: TimeLimit,
+    events: pl.DataFrame,
+    started: pl.DataFrame,
+    cal: BusinessCalendar,
+    ctx: CheckContext,
 ) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
-    subset = events.join(started.select("case_id"), on="case_id", how="semi").sort("case_id", "at", "seq")
+    subset = events.join(started.select("case_id"), on="case_id", how="semi").sort(
+        "case_id", "at", "seq"
+    )
     for (case_id,), case_events in subset.group_by("case_id", maintain_order=True):
         result = run_limit(case_clock_events(case_events), rule, cal, as_of=ctx.as_of, trace=False)
         outcome = _STATUS.get(result.status)
@@ -190,14 +204,19 @@ def _per_case(
         )
     if not rows:
         return empty()
-    frame = pl.DataFrame(rows, schema_overrides={"started_at": pl.Int64, "ended_at": pl.Int64, "deadline": pl.Int64})
+    frame = pl.DataFrame(
+        rows, schema_overrides={"started_at": pl.Int64, "ended_at": pl.Int64, "deadline": pl.Int64}
+    )
     instants = [
-        (pl.col(c) * 1_000_000).cast(pl.Datetime("us", "UTC")).alias(c) for c in ("started_at", "ended_at", "deadline")
+        (pl.col(c) * 1_000_000).cast(pl.Datetime("us", "UTC")).alias(c)
+        for c in ("started_at", "ended_at", "deadline")
     ]
     return conform(frame.with_columns(instants))
 
 
-def explain(rule: TimeLimit, scope: Scope, ctx: CheckContext, case_events: pl.DataFrame) -> dict[str, Any]:
+def explain(
+    rule: TimeLimit, scope: Scope, ctx: CheckContext, case_events: pl.DataFrame
+) -> dict[str, Any]:
     """Evidence for one case: the clock's events, elapsed vs. limit, and the interval trace."""
     cal = ctx.calendar(scope.release, rule.calendar)
     result = run_limit(case_clock_events(case_events), rule, cal, as_of=ctx.as_of, trace=True)
@@ -221,7 +240,8 @@ def explain(rule: TimeLimit, scope: Scope, ctx: CheckContext, case_events: pl.Da
         "breach_by": format_duration(result.breach_by) if result.breach_by else None,
         "events": event_rows(used, tz),
         "trace": [
-            {"from": a, "to": b, "seconds": s, "counted": c, "reason": r} for a, b, s, c, r in result.explain(tz)
+            {"from": a, "to": b, "seconds": s, "counted": c, "reason": r}
+            for a, b, s, c, r in result.explain(tz)
         ],
     }
 

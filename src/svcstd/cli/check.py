@@ -9,7 +9,7 @@ import click
 import polars as pl
 
 from svcstd.checks.engine import EVIDENCE_CAP, run_check
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
 from svcstd.io import write_atomically
 from svcstd.records import read_records
@@ -32,22 +32,68 @@ def failing_at(verdicts: pl.DataFrame, fail_on: str) -> int:
 
 @click.command("check")
 @click.argument("records", nargs=-1, required=True, type=click.Path())
-@click.option("--profile", "-p", required=True, help="Built-in profile name (svcstd, servicenow, helpdesk) or a YAML path.")
-@click.option("--standards", default="standards", show_default=True, type=click.Path(), help="Standards folder.")
-@click.option("--as-of", "as_of", help="'Now' for the run (ISO 8601 with offset); fixes the result. Default: the current time.")
-@click.option("--release", help="Judge every case by this release instead of the one in force when it was opened.")
-@click.option("--waivers", type=click.Path(dir_okay=False), help="YAML file of waivers for this audit.")
-@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here (atomically) instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error", show_default=True,
-              help="Exit 1 when a failure of this severity or above is found.")
+@click.option(
+    "--profile",
+    "-p",
+    required=True,
+    help="Built-in profile name (svcstd, servicenow, helpdesk) or a YAML path.",
+)
+@click.option(
+    "--standards",
+    default="standards",
+    show_default=True,
+    type=click.Path(),
+    help="Standards folder.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="'Now' for the run (ISO 8601 with offset); fixes the result. Default: the current time.",
+)
+@click.option(
+    "--release",
+    help="Judge every case by this release instead of the one in force when it was opened.",
+)
+@click.option(
+    "--waivers", type=click.Path(dir_okay=False), help="YAML file of waivers for this audit."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Write the report here (atomically) instead of stdout.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a failure of this severity or above is found.",
+)
 @click.option("--include-draft", is_flag=True, help="Also check rules whose status is draft.")
-@click.option("--evidence-cap", type=click.IntRange(0), default=EVIDENCE_CAP, show_default=True,
-              help="Failures explained in full per rule (totals are always exact).")
+@click.option(
+    "--evidence-cap",
+    type=click.IntRange(0),
+    default=EVIDENCE_CAP,
+    show_default=True,
+    help="Failures explained in full per rule (totals are always exact).",
+)
 @run
 def command(
-    records: tuple[str, ...], profile: str, standards: str, as_of: str | None, release: str | None,
-    waivers: str | None, fmt: str, output: str | None, fail_on: str, include_draft: bool, evidence_cap: int,
+    records: tuple[str, ...],
+    profile: str,
+    standards: str,
+    as_of: str | None,
+    release: str | None,
+    waivers: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    include_draft: bool,
+    evidence_cap: int,
 ) -> int:
     """Check exported RECORDS (CSV, JSONL, Parquet, XLSX, XES; gzip ok) against the standards."""
     loaded = load_standards(standards)
@@ -56,11 +102,18 @@ def command(
     now = parse_instant(as_of) if as_of else int(time.time())
     waiver_list = validate_file(Path(waivers), WaiverFile).waivers if waivers else []  # type: ignore[attr-defined]
     if output is None and fmt == "xlsx":
-        raise SvcstdError(Problem("--output", "the xlsx format is binary: name a file with --output"))
+        raise SvcstdError(
+            Problem("--output", "the xlsx format is binary: name a file with --output")
+        )
     recordset = read_records(list(records), profile)
     result = run_check(
-        recordset, loaded, as_of=now, release=release, waivers=waiver_list,
-        include_draft=include_draft, evidence_cap=evidence_cap,
+        recordset,
+        loaded,
+        as_of=now,
+        release=release,
+        waivers=waiver_list,
+        include_draft=include_draft,
+        evidence_cap=evidence_cap,
     )
     report = REPORTERS[fmt](result)
     if output:

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.spec import load_release, load_standards
 from svcstd.spec.diff import diff_releases
 from svcstd.spec.model import Handbook
@@ -30,8 +30,15 @@ def _short(value: object) -> str:
 @click.command("diff")
 @click.argument("old")
 @click.argument("new")
-@click.option("--standards", default="standards", show_default=True, help="Where to find releases named by version.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--standards",
+    default="standards",
+    show_default=True,
+    help="Where to find releases named by version.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @run
 def command(old: str, new: str, standards: str, fmt: str) -> int:
     """Show what changed between two releases (folders, or versions under --standards)."""

@@ -15,7 +15,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.errors import SvcstdError
 from svcstd.spec import load_standards
 from svcstd.spec.duration import Duration

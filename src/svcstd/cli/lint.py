@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
 from svcstd.io import write_atomically
 from svcstd.lint import RULES, SEVERITIES, at_least, lint

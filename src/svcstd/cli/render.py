@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK
 from svcstd.render.site import MARKER, build_site, write_site
 from svcstd.spec import load_standards

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.errors import EXIT_FINDINGS, Problem, SvcstdError
 from svcstd.spec.schema import render, spec_schema, waiver_schema
 
@@ -28,7 +28,10 @@ def command(waivers: bool, check_path: str | None) -> int:
         except OSError as exc:
             raise SvcstdError(Problem(check_path, f"cannot read: {exc.strerror}")) from None
         if committed != text:
-            click.echo(f"{check_path}: out of date; regenerate with: svcstd schema > {check_path}", err=True)
+            click.echo(
+                f"{check_path}: out of date; regenerate with: svcstd schema > {check_path}",
+                err=True,
+            )
             return EXIT_FINDINGS
         return 0
     click.echo(text, nl=False)

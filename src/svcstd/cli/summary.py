@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from svcstd.cli.main import run
+from svcstd.cli.base import run
 from svcstd.spec import load_standards
 from svcstd.spec.model import SECTIONS, Rule
 
@@ -25,7 +25,8 @@ def command(standards: str) -> int:
     for name in SECTIONS:
         table.add_row(name, *(str(len(getattr(r, name))) for r in loaded.releases))
     table.add_row(
-        "[bold]checkable rules[/]", *(f"[bold]{sum(1 for _ in r.rules())}[/]" for r in loaded.releases)
+        "[bold]checkable rules[/]",
+        *(f"[bold]{sum(1 for _ in r.rules())}[/]" for r in loaded.releases),
     )
     table.add_row(
         "process steps", *(str(sum(len(p.steps) for p in r.processes)) for r in loaded.releases)
