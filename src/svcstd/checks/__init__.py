@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import types
 
-from svcstd.checks import time_limits
+from svcstd.checks import archiving, kpis, records, retention, time_limits
 
 #: Registry: section of the release → evaluator module (a test keeps it complete).
-KINDS: dict[str, types.ModuleType] = {m.KIND: m for m in (time_limits,)}
+KINDS: dict[str, types.ModuleType] = {
+    m.KIND: m for m in (time_limits, records, archiving, retention, kpis)
+}
