@@ -1,6 +1,6 @@
 """Archiving verdicts on hand-computed cases, through the real engine.
 
-Fixture: tests/fixtures/checks/archiving — calendar Mon–Fri 09:00-12:00 + 13:30-18:00
+Fixture: tests/fixtures/checks/archiving — calendar Mon-Fri 09:00-12:00 + 13:30-18:00
 Asia/Shanghai (7.5 business hours a day) with National Day 2025-10-01..08. ARC-001: archive a
 closed case (REC-001, every case) within 2bd; ARC-002: archive a call log (REC-002, phone
 cases) within 1bd of ``call_ended``; ARC-003: archive within 24 h calendar time of ``resolved``.
@@ -93,13 +93,15 @@ def test_events_after_as_of_are_not_seen() -> None:
 def test_an_export_that_never_records_archiving_is_not_evaluable() -> None:
     narrow = read_records(FIXTURE / "narrow.csv", FIXTURE / "narrow-profile.yaml")
     got = verdicts(narrow)
+    never = "the export never records event {}, which {}"
+    starts = "starts the archiving deadline"
     assert got == {
         # N1 was closed, but this export cannot show an archive event: never a pass
-        ("ARC-001", "N1"): ("not_evaluable", "the export never records event archived, which evidences archiving"),
+        ("ARC-001", "N1"): ("not_evaluable", never.format("archived", "evidences archiving")),
         # N2 was never closed: no verdict
-        ("ARC-002", "N1"): ("not_evaluable", "the export never records event call_ended, which starts the archiving deadline"),
-        ("ARC-003", "N1"): ("not_evaluable", "the export never records event resolved, which starts the archiving deadline"),
-        ("ARC-003", "N2"): ("not_evaluable", "the export never records event resolved, which starts the archiving deadline"),
+        ("ARC-002", "N1"): ("not_evaluable", never.format("call_ended", starts)),
+        ("ARC-003", "N1"): ("not_evaluable", never.format("resolved", starts)),
+        ("ARC-003", "N2"): ("not_evaluable", never.format("resolved", starts)),
     }  # fmt: skip
 
 

@@ -166,9 +166,7 @@ def _evaluate_one(
         .when(pl.col("_n") == 0)
         .then(pl.lit("no data in the period"))
         .when(~enough)
-        .then(
-            pl.format("{} cases, fewer than the {} required", pl.col("_n"), pl.lit(rule.min_cases))
-        )
+        .then(pl.format("fewer than {} cases ({})", pl.lit(rule.min_cases), pl.col("_n")))
         .when(met)
         .then(None)
         .otherwise(
