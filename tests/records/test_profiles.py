@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from svcstd.errors import SvcstdError
 from svcstd.records import builtin_profiles, load_profile
 from svcstd.spec import load_standards
 
@@ -62,3 +65,35 @@ def test_svcstd_profile_is_canonical() -> None:
     assert p.is_canonical()
     assert p.attribute_prefix == "attr_"
     assert set(p.case_fields()) == {"channel", "category", "priority", "tier", "customer", "opened_at"}
+
+
+def test_a_profile_may_state_a_case_field_for_every_case(tmp_path: Path) -> None:
+    from svcstd.records import read_records
+
+    export = tmp_path / "incidents.csv"
+    export.write_text(
+        "id,at,category\nI1,2025-03-03T09:00:00+08:00,Category 5\nI2,2025-03-04T09:00:00+08:00,Category 9\n",
+        encoding="utf-8",
+    )
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "profile: incidents\ntitle: Incident log\ntimestamps: {formats: iso}\ncase_id: id\n"
+        "case:\n  category: {value: fault}\nattributes:\n  category: {column: category}\n"
+        "events:\n  - {kind: first, at: at, event: created}\n",
+        encoding="utf-8",
+    )
+    records = read_records(export, profile)
+    assert records.cases.select("category", "attr_category").rows() == [("fault", "Category 5"), ("fault", "Category 9")]
+    assert records.derived["cases.category"] == "the profile states 'fault' for every case"
+    assert "cases.category" not in records.lacks
+
+
+def test_a_case_field_names_a_column_or_a_value_not_both(tmp_path: Path) -> None:
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        "profile: x\ntitle: X\ncase_id: id\ncase:\n  category: {value: fault, column: cat}\n"
+        "events:\n  - {kind: first, at: at, event: created}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SvcstdError, match="a case field names either 'column' or 'value'"):
+        load_profile(profile)

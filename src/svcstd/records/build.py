@@ -98,6 +98,9 @@ class _Mapper:
         if "cases.opened_at" in lacks:
             lacks.discard("cases.opened_at")
             derived["cases.opened_at"] = "the case's first event"
+        for name, fm in self.p.case_fields().items():
+            if fm.value is not None:
+                derived[f"cases.{name}"] = f"the profile states {fm.value!r} for every case"
         for name in OPTIONAL_EVENT_FIELDS:
             if not any(self.fills(src, name) for src in self.p.events):
                 lacks.add(f"events.{name}")
@@ -158,15 +161,21 @@ class _Mapper:
 
     def maps(self) -> None:
         new: list[pl.Series] = []
-        for name, fm in [*self.p.case_fields().items(), *self.p.attributes.items()]:
+        # case fields and attributes may share a name (category and attr_category): own prefixes
+        named = [(f"__c:{n}", n, fm) for n, fm in self.p.case_fields().items()]
+        named += [(f"__a:{n}", n, fm) for n, fm in self.p.attributes.items()]
+        for internal, name, fm in named:
             if name == "opened_at" and fm.column in self.p.timestamp_columns():
+                continue
+            if fm.column is None:  # a constant the profile asserts for every case
+                new.append(pl.repeat(fm.value, self.raw.height, dtype=pl.Utf8, eager=True).alias(internal))
                 continue
             col = self.raw[fm.column].cast(pl.Utf8)
             if fm.values is not None:
                 col = self._map(fm.column, fm.values, fm.unknown, f"{name} value")
                 keys, vals = list(fm.values), list(fm.values.values())
                 col = col.replace_strict(keys, vals, default=None, return_dtype=pl.Utf8)
-            new.append(col.alias(f"__c:{name}"))
+            new.append(col.alias(internal))
         for i, src in enumerate(self.p.events):
             if isinstance(src, ActivitySource | StatusSource):
                 what = "activity" if isinstance(src, ActivitySource) else "status"
@@ -330,7 +339,7 @@ class _Mapper:
             else:
                 aggs.append(take(f"__c:{name}", fm, name))
         for name, fm in self.p.attributes.items():
-            aggs.append(take(f"__c:{name}", fm, f"attr_{name}"))
+            aggs.append(take(f"__a:{name}", fm, f"attr_{name}"))
         prefix = self.p.attribute_prefix
         if prefix:
             known = set(self.p.columns())

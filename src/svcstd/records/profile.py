@@ -120,9 +120,15 @@ class OrderKey(Node):
 
 
 class FieldMap(Node):
-    """A case-level field: which column, optional value map, and which row's value to keep."""
+    """A case-level field: which column, optional value map, and which row's value to keep.
 
-    column: Column
+    ``value:`` instead of ``column:`` states one canonical value for every case — a fact about
+    the export the profile asserts (every ServiceNow *incident* is a fault report). Reports
+    show it as an assumption of the profile.
+    """
+
+    column: Column | None = None
+    value: str | None = Field(default=None, description="One value for every case, instead of a column")
     values: Annotated[dict[str, str | None] | None, BeforeValidator(_plain_map)] = Field(
         default=None,
         description="Export value → canonical value; a value mapped to null is known but empty. "
@@ -130,6 +136,14 @@ class FieldMap(Node):
     )
     unknown: Unknown = Field(default="error", description="A value the map does not list")
     take: Take = Field(default="last", description="Which non-empty value of the case's rows")
+
+    @model_validator(mode="after")
+    def _column_or_value(self) -> FieldMap:
+        if (self.column is None) == (self.value is None):
+            raise ValueError("a case field names either 'column' or 'value'")
+        if self.value is not None and self.values is not None:
+            raise ValueError("'values' maps a column's values; a constant 'value' needs none")
+        return self
 
 
 class Target(Node):
@@ -334,7 +348,7 @@ class Profile(Node):
                 cols.append(src.column)
             elif isinstance(src, CanonicalSource):
                 cols.append("at")
-        if self.case.opened_at is not None:
+        if self.case.opened_at is not None and self.case.opened_at.column:
             cols.append(self.case.opened_at.column)
         cols += [k.column for k in self.order if k.as_ == "timestamp"]
         return list(dict.fromkeys(cols))
@@ -342,8 +356,8 @@ class Profile(Node):
     def columns(self) -> list[str]:
         """Every export column the profile reads (all are required)."""
         cols = [self.case_id, *(k.column for k in self.order)]
-        cols += [fm.column for fm in self.case_fields().values()]
-        cols += [fm.column for fm in self.attributes.values()]
+        cols += [fm.column for fm in self.case_fields().values() if fm.column]
+        cols += [fm.column for fm in self.attributes.values() if fm.column]
         for src in self.events:
             cols += src.columns()
         return list(dict.fromkeys(cols))
