@@ -1,21 +1,40 @@
 """Reporters: turn a :class:`~svcstd.checks.engine.CheckResult` into a document.
 
-Each reporter is a function ``render(result) -> str | bytes``; reporters never decide pass or
-fail (the CLI does, from ``--fail-on``). Text that came from records is escaped for its
-destination by the reporter that writes it.
+Each reporter is a function ``render(result, *, site_url=None) -> str | bytes``; reporters
+never decide pass or fail (the CLI does, from ``--fail-on``). Text that came from records or
+specs is escaped for its destination by the reporter that writes it
+(:mod:`svcstd.report.escaping`). Every reporter is deterministic: the same result gives the
+same bytes (the only time in a report is ``as_of``).
+
+``site_url`` is the manual's address; reporters that link rules (HTML, SARIF) make their links
+absolute with it, the others ignore it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from svcstd.checks.engine import CheckResult
-from svcstd.report import json_report, text
+from svcstd.report import csv_report, github, html, json_report, junit, sarif, text, xlsx
 
-Reporter = Callable[[CheckResult], "str | bytes"]
+
+class Reporter(Protocol):
+    """The shape of a reporter function."""
+
+    def __call__(self, result: CheckResult, *, site_url: str | None = None) -> str | bytes: ...
+
 
 #: Registry: --format name → reporter (a test keeps it in step with the CLI contract).
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_report.render,
+    "csv": csv_report.render,
+    "junit": junit.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "html": html.render,
+    "xlsx": xlsx.render,
 }
+
+#: Formats whose output is binary (the CLI requires --output for them).
+BINARY: frozenset[str] = frozenset({"xlsx"})

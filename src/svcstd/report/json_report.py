@@ -31,7 +31,10 @@ def document(result: CheckResult) -> dict[str, Any]:
         "svcstd": __version__,
         "as_of": iso(result.as_of, "UTC").replace("+00:00", "Z"),
         "profile": result.records.profile,
-        "files": [{"path": f.path, "format": f.format, "encoding": f.encoding, "rows": f.rows} for f in result.records.files],
+        "files": [
+            {"path": f.path, "format": f.format, "encoding": f.encoding, "rows": f.rows}
+            for f in result.records.files
+        ],
         "cases": result.records.cases.height,
         "judged_by": result.judged_by,
         "not_judged": result.unjudged,
@@ -46,5 +49,6 @@ def document(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def render(result: CheckResult) -> str:
+def render(result: CheckResult, *, site_url: str | None = None) -> str:
+    """The JSON document (sorted keys, one space indent); ``site_url`` is not used."""
     return json.dumps(document(result), ensure_ascii=False, indent=1, sort_keys=True) + "\n"

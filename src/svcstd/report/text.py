@@ -1,4 +1,14 @@
-"""Terminal summary: one line per rule with its outcome counts, then the run's totals."""
+"""Terminal summary: one line per rule with its outcome counts, the run's totals, and why rules
+could not be evaluated.
+
+The not-evaluable reasons are what an auditor reads first on a real export: a rule with no
+verdict but ``not_evaluable`` usually means the export lacks an event or a field, not that the
+desk complies. They are shown per rule, most frequent first, with counts that add up.
+
+No progress output: the report is rendered after the run, and progress belongs to the CLI.
+Everything that came from records or specs is printed with Rich markup switched off (or
+escaped inside tables), so a ``[bold]`` in a title stays text.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +19,77 @@ from rich.markup import escape
 from rich.table import Table
 
 from svcstd.checks.engine import CheckResult
-from svcstd.report.summary import per_rule, totals
+from svcstd.report.summary import per_rule, top_reasons, totals
 from svcstd.timecalc import iso
 
+#: Not-evaluable reasons shown per rule (the rest are counted on one line).
+REASONS_PER_RULE = 3
 
-def render(result: CheckResult, width: int = 120) -> str:
+
+def render(result: CheckResult, *, width: int = 120, site_url: str | None = None) -> str:
+    """The summary as plain text ``width`` columns wide (``site_url`` is not used)."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, highlight=False, color_system=None, soft_wrap=False)
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+
     files = ", ".join(f.path for f in result.records.files)
-    console.print(f"svcstd check: {result.records.cases.height} cases from {files} (profile {result.records.profile})")
-    console.print(f"as of {iso(result.as_of, 'UTC')}; judged by " + ", ".join(f"{v} ({n} cases)" for v, n in result.judged_by.items()))
+    say(
+        f"svcstd check: {result.records.cases.height} cases from {files} "
+        f"(profile {result.records.profile})"
+    )
+    say(
+        f"as of {iso(result.as_of, 'UTC')}; judged by "
+        + ", ".join(f"{v} ({n} cases)" for v, n in result.judged_by.items())
+    )
     if result.unjudged:
-        console.print(f"not judged: {result.unjudged} cases opened before the first release took effect (use --release)")
+        say(
+            f"not judged: {result.unjudged} cases opened before the first release took effect "
+            "(use --release)"
+        )
     table = Table(show_edge=False, pad_edge=False)
-    for col, justify in (("rule", "left"), ("title", "left"), ("pass", "right"), ("fail", "right"),
-                         ("waived", "right"), ("n/e", "right"), ("breach", "right")):  # fmt: skip
+    for col, justify in (
+        ("rule", "left"),
+        ("title", "left"),
+        ("pass", "right"),
+        ("fail", "right"),
+        ("waived", "right"),
+        ("n/e", "right"),
+        ("breach", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for row in per_rule(result).iter_rows(named=True):
         rule = result.rule(row["release"], row["rule_id"])
         rate = "" if row["breach_rate"] is None else f"{row['breach_rate']:.1%}"
-        table.add_row(row["rule_id"], escape(rule.title[:48]), str(row["pass"]), str(row["fail"]),
-                      str(row["waived"]), str(row["not_evaluable"]), rate)  # fmt: skip
+        table.add_row(
+            row["rule_id"],
+            escape(rule.title[:48]),
+            str(row["pass"]),
+            str(row["fail"]),
+            str(row["waived"]),
+            str(row["not_evaluable"]),
+            rate,
+        )
     console.print(table)
     t = totals(result)
-    console.print(f"{t['pass']} pass, {t['fail']} fail, {t['waived']} waived, {t['not_evaluable']} not evaluable")
-    return buffer.getvalue()
+    say(
+        f"{t['pass']} pass, {t['fail']} fail, {t['waived']} waived, "
+        f"{t['not_evaluable']} not evaluable"
+    )
+    reasons = top_reasons(result, REASONS_PER_RULE)
+    if reasons:
+        say("")
+        say("Not evaluable, by reason:")
+        why = Table(show_edge=False, pad_edge=False, show_header=False, box=None)
+        why.add_column("rule", no_wrap=True)
+        why.add_column("n", justify="right", no_wrap=True)
+        why.add_column("reason", overflow="fold")
+        multi = len(result.judged_by) > 1
+        for (release, rule_id), rows in reasons.items():
+            label = f"{rule_id} ({release})" if multi else rule_id
+            for i, (reason, count) in enumerate(rows):
+                why.add_row(label if i == 0 else "", str(count), escape(reason))
+        console.print(why)
+    # Rich pads table cells to the column width; trailing blanks only make diffs noisy.
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())

@@ -1,0 +1,38 @@
+"""``svcstd check --format F -o PATH`` writes every format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from svcstd.cli.main import cli
+from svcstd.report import REPORTERS
+
+from .conftest import FIXTURE, ROOT
+
+
+@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+def test_check_writes_each_format(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / f"report.{fmt}"
+    args = [
+        "check",
+        "tests/fixtures/report/cases.csv",
+        "-p",
+        "svcstd",
+        "--standards",
+        str(FIXTURE),
+        "--as-of",
+        "2025-04-15T00:00:00+08:00",
+        "--format",
+        fmt,
+        "-o",
+        str(out),
+    ]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1, res.output  # the fixture has error-level failures
+    assert out.stat().st_size > 0
