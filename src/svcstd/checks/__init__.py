@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import types
 
-from svcstd.checks import archiving, kpis, records, retention, time_limits
+from svcstd.checks import (
+    archiving,
+    authorities,
+    escalation,
+    kpis,
+    ownership,
+    processes,
+    records,
+    retention,
+    time_limits,
+)
 
 #: Registry: section of the release → evaluator module (a test keeps it complete).
 KINDS: dict[str, types.ModuleType] = {
-    m.KIND: m for m in (time_limits, records, archiving, retention, kpis)
+    m.KIND: m
+    for m in (time_limits, escalation, processes, records, archiving, retention, ownership,
+              authorities, kpis)
 }
