@@ -36,3 +36,16 @@ def test_check_writes_each_format(
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 1, res.output  # the fixture has error-level failures
     assert out.stat().st_size > 0
+
+
+def test_site_url_reaches_the_reporters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "report.html"
+    args = ["check", "tests/fixtures/report/cases.csv", "-p", "svcstd", "--standards",
+            str(FIXTURE), "--as-of", "2025-04-15T00:00:00+08:00", "--format", "html", "-o",
+            str(out), "--site-url", "https://handbook.example.org/"]  # fmt: skip
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1, res.output
+    assert 'href="https://handbook.example.org/releases/2025.1/time-limits/#tl-001"' in (
+        out.read_text(encoding="utf-8")
+    )

@@ -67,6 +67,10 @@ def failing_at(verdicts: pl.DataFrame, fail_on: str) -> int:
     help="Write the report here (atomically) instead of stdout.",
 )
 @click.option(
+    "--site-url",
+    help="The manual's address: HTML and SARIF reports link rules there (default: relative).",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info", "never"]),
     default="error",
@@ -91,6 +95,7 @@ def command(
     waivers: str | None,
     fmt: str,
     output: str | None,
+    site_url: str | None,
     fail_on: str,
     include_draft: bool,
     evidence_cap: int,
@@ -115,7 +120,7 @@ def command(
         include_draft=include_draft,
         evidence_cap=evidence_cap,
     )
-    report = REPORTERS[fmt](result)
+    report = REPORTERS[fmt](result, site_url=site_url)
     if output:
         write_atomically(Path(output), report)
     elif isinstance(report, bytes):

@@ -46,12 +46,12 @@ def neutralise_expr(column: str) -> pl.Expr:
 
 
 # XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and U+FFFE/U+FFFF.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot represent."""
-    return _NOT_XML.sub("", value)
+    return NOT_XML.sub("", value)
 
 
 def gh_data(value: str) -> str:

@@ -39,7 +39,7 @@ from openpyxl.writer.excel import ExcelWriter  # type: ignore[import-untyped]
 from svcstd import __version__
 from svcstd.checks.engine import CheckResult
 from svcstd.checks.verdicts import VERDICT_SCHEMA
-from svcstd.report.escaping import neutralise, xml_text
+from svcstd.report.escaping import NOT_XML, neutralise, neutralise_expr, xml_text
 from svcstd.report.summary import failures, kpi_verdicts, locations, rules, top_reasons, totals
 from svcstd.timecalc import from_epoch, iso
 
@@ -76,6 +76,7 @@ def _sheet(
     *,
     widths: Sequence[int] = (),
     formats: dict[int, str] | None = None,
+    clean: bool = True,
 ) -> WriteOnlyWorksheet:
     """A sheet with a styled, frozen header, an autofilter over the data, and typed cells."""
     ws: WriteOnlyWorksheet = wb.create_sheet(title)
@@ -94,7 +95,7 @@ def _sheet(
     ws.append(cells)
     formats = formats or {}
     for row in rows:
-        values = [_value(v) for v in row]
+        values = [_value(v) for v in row] if clean else list(row)
         for col, fmt in formats.items():
             if values[col] is not None:
                 cell = WriteOnlyCell(ws, value=values[col])
@@ -174,12 +175,27 @@ def _summary(wb: Workbook, result: CheckResult, cut: int) -> None:
     ws.auto_filter.ref = f"A{first}:{get_column_letter(len(header))}{first + len(infos)}"
 
 
-def _datetime_columns(frame: pl.DataFrame) -> dict[int, str]:
-    return {i: _DATE_FORMAT for i, d in enumerate(frame.dtypes) if isinstance(d, pl.Datetime)}
+def cleaned(frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`cell_text` and naive UTC instants for a whole frame at once (the fast path)."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            exprs.append(pl.col(name).dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+        elif dtype == pl.Utf8:
+            text = neutralise_expr(name).str.replace_all(NOT_XML.pattern, "")
+            exprs.append(
+                pl.when(text.str.len_chars() > MAX_CELL)
+                .then(text.str.slice(0, MAX_CELL - 1) + pl.lit("…"))
+                .otherwise(text)
+                .alias(name)
+            )
+        else:
+            exprs.append(pl.col(name))
+    return frame.select(exprs)
 
 
 def _verdicts(wb: Workbook, result: CheckResult) -> None:
-    frame = result.verdicts.select(list(VERDICT_SCHEMA)).head(MAX_ROWS)
+    frame = cleaned(result.verdicts.select(list(VERDICT_SCHEMA)).head(MAX_ROWS))
     header = [f"{c} (UTC)" if isinstance(t, pl.Datetime) else c for c, t in frame.schema.items()]
     _sheet(
         wb,
@@ -188,7 +204,7 @@ def _verdicts(wb: Workbook, result: CheckResult) -> None:
         frame.iter_rows(),
         frame.height,
         widths=(10, 16, 12, 9, 9, 13, 50, 11, 11, 19, 19, 19, 10, 18, 30, 40),
-        formats=_datetime_columns(frame),
+        clean=False,  # openpyxl gives date-times a date format itself
     )
 
 
