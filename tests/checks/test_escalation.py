@@ -1,6 +1,6 @@
 """Escalation-path verdicts on hand-made cases, through the real engine.
 
-Fixture: tests/fixtures/checks/escalation — office Mon–Fri 09:00-18:00 Asia/Shanghai; ladder
+Fixture: tests/fixtures/checks/escalation — office Mon-Fri 09:00-18:00 Asia/Shanghai; ladder
 agent (1) → lead (2) → head (3). ESC-001 (e-mail): 50 % of TL-001 (first response, 4 business
 hours, start/stop clock) → lead within 1h; its breach → head within 1h. ESC-002 (phone):
 dissatisfaction → lead within 2h, priority p1 → lead within 30min, a customer's 2nd case within
@@ -25,7 +25,9 @@ STANDARDS = load_standards(FIXTURE)
 RECORDS = read_records(FIXTURE / "cases.csv", "svcstd")
 AS_OF = parse_instant("2025-03-10T00:00:00+08:00")
 NOON = "50% of TL-001 at 2025-03-03T11:00:00+08:00: "
-NONE_BY_NOON = NOON + "no escalation within 1h (by 2025-03-03T12:00:00+08:00); level 2 (lead) was due"
+NONE_BY_NOON = (
+    NOON + "no escalation within 1h (by 2025-03-03T12:00:00+08:00); level 2 (lead) was due"
+)
 
 
 def verdicts(records: RecordSet = RECORDS, as_of: int = AS_OF) -> dict[tuple[str, str], tuple]:
@@ -50,7 +52,8 @@ def test_hand_made_escalation_verdicts() -> None:
         ),
         ("ESC-001", "E6"): (
             "fail",
-            "escalated from level 1 to level 3 (head) at 2025-03-03T11:30:00+08:00, skipping level 2",
+            "escalated from level 1 to level 3 (head) at 2025-03-03T11:30:00+08:00, "
+            "skipping level 2",
         ),
         ("ESC-001", "E7"): ("pass", None),  # lead 11:10, head 13:30: both triggers honoured
         # Friday 15:30 + 2 business hours = 17:30; due Monday 09:30, after --as-of
@@ -103,7 +106,8 @@ def test_narrow_export_lacks_roles_and_trigger_fields() -> None:
     assert verdicts(narrow) == {
         ("ESC-001", "N1"): (
             "not_evaluable",
-            NOON + "the export lacks events.role, so the level an escalation reached cannot be told",
+            NOON
+            + "the export lacks events.role, so the level an escalation reached cannot be told",
         ),
         ("ESC-001", "N2"): ("fail", NONE_BY_NOON),  # no escalation at all: roles do not matter
         ("ESC-002", "N3"): (

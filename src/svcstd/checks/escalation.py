@@ -243,9 +243,7 @@ def firing(
 def _window(d: Duration) -> str:
     if d.is_fixed:
         return f"{d.seconds}s"
-    return {"bd": f"{int(d.amount)}d", "mo": f"{int(d.amount)}mo", "y": f"{int(d.amount)}y"}[
-        d.unit
-    ]
+    return {"bd": f"{int(d.amount)}d", "mo": f"{int(d.amount)}mo", "y": f"{int(d.amount)}y"}[d.unit]
 
 
 def _repeat(
@@ -269,9 +267,8 @@ def _repeat(
         .with_columns(when=pl.from_epoch("opened", time_unit="s"))
         .sort("customer", "when", "case_id")
     )
-    counts = every.rolling(index_column="when", period=_window(trigger.window), group_by="customer").agg(
-        n=pl.len()
-    )  # fmt: skip
+    period = _window(trigger.window)
+    counts = every.rolling(index_column="when", period=period, group_by="customer").agg(n=pl.len())
     hit = (
         every.select("case_id", at="opened")
         .with_columns(n=counts.get_column("n"))
@@ -289,9 +286,7 @@ def _repeat(
 # Judging
 
 
-def escalations(
-    path: EscalationPath, events: pl.DataFrame, known: pl.DataFrame
-) -> pl.DataFrame:
+def escalations(path: EscalationPath, events: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     """The path's escalation events (up to ``as_of``) with the ``level`` each reached.
 
     ``level`` is null when it cannot be told; escalations to roles of other ladders are left out.
@@ -306,7 +301,9 @@ def escalations(
     esc = (
         events.filter(pl.col("event") == path.event)
         .join(known, on="actor", how="left")
-        .with_columns(level=pl.coalesce(level_of("role"), level_of("group"), level_of("known_role")))
+        .with_columns(
+            level=pl.coalesce(level_of("role"), level_of("group"), level_of("known_role"))
+        )
         .filter(
             pl.col("level").is_not_null()
             | (pl.col("role").is_null() & pl.col("known_role").is_null())
@@ -377,9 +374,7 @@ def judge(
         deadline=pl.from_epoch("due", time_unit="s").dt.replace_time_zone("UTC").cast(UTC),
     )
     # Columnar: every fired trigger against every escalation of its case.
-    pairs = fired.join(
-        esc.select("case_id", esc_at="at", level="level"), on="case_id", how="left"
-    )
+    pairs = fired.join(esc.select("case_id", esc_at="at", level="level"), on="case_id", how="left")
     by_due = pl.col("esc_at") <= pl.col("deadline")
     judged = (
         pairs.group_by("case_id", "trigger", maintain_order=True)
@@ -438,9 +433,11 @@ def judge(
     unsure = unsure.with_columns(rank=pl.lit(UNSURE), key=pl.col("key").cast(pl.Int64))
     cols = ["case_id", "rank", "key", "reason", "observed", "target", "started_at", "ended_at",
             "deadline"]  # fmt: skip
-    types = {"case_id": pl.Utf8, "rank": pl.Int32, "key": pl.Int64, "reason": pl.Utf8,
-             "observed": pl.Float64, "target": pl.Float64, "started_at": UTC, "ended_at": UTC,
-             "deadline": UTC}  # fmt: skip
+    types: dict[str, pl.DataType | type[pl.DataType]] = {
+        "case_id": pl.Utf8, "rank": pl.Int32, "key": pl.Int64, "reason": pl.Utf8,
+        "observed": pl.Float64, "target": pl.Float64, "started_at": UTC, "ended_at": UTC,
+        "deadline": UTC,
+    }  # fmt: skip
     parts = [judged, skips, climbed, unsure]
     candidates = pl.concat(
         [p.select([(pl.col(c) if c in p.columns else pl.lit(None)).cast(types[c]).alias(c)

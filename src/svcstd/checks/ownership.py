@@ -50,7 +50,9 @@ def changes(rule: OwnershipRule, events: pl.DataFrame) -> pl.DataFrame:
         h_le=pl.col("h_cum").max().over("case_id", "at"),
         h_at=pl.col("h").sum().over("case_id", "at"),
     )
-    acts = ev.filter(pl.col("actor").is_not_null()).with_columns(h_lt=pl.col("h_le") - pl.col("h_at"))
+    acts = ev.filter(pl.col("actor").is_not_null()).with_columns(
+        h_lt=pl.col("h_le") - pl.col("h_at")
+    )
     acts = acts.with_columns(
         prev_actor=pl.col("actor").shift(1).over("case_id"),
         prev_at=pl.col("at").shift(1).over("case_id"),
@@ -133,9 +135,13 @@ def explain(
         "expected": f"a change of responsible person is preceded by "
         f"{' or '.join(rule.handover_events)}",
         "changes": [
-            {"from": r["prev_actor"], "to": r["actor"], "row": r["source_row"],
-             "handed_over": r["honoured"]}
+            {
+                "from": r["prev_actor"],
+                "to": r["actor"],
+                "row": r["source_row"],
+                "handed_over": r["honoured"],
+            }
             for r in moved.iter_rows(named=True)
-        ],  # fmt: skip
+        ],
         "events": event_rows(used, tz),
     }

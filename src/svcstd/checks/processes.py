@@ -80,18 +80,14 @@ def evaluate(rules: Sequence[Process], scope: Scope, ctx: CheckContext) -> pl.Da
     return pl.concat(frames) if frames else empty()
 
 
-def observed_steps(
-    process: Process, events: pl.DataFrame, known: pl.DataFrame
-) -> pl.DataFrame:
+def observed_steps(process: Process, events: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     """The case events that evidence steps, with ``step`` and ``performer``; repeats collapsed."""
     steps = step_of_event(process)
     seen = events.filter(pl.col("event").is_in(list(steps)))
     seen = with_roles(seen, known).with_columns(
         step=pl.col("event").replace_strict(steps, return_dtype=pl.Utf8)
     )
-    return seen.filter(
-        (pl.col("step") != pl.col("step").shift(1).over("case_id")).fill_null(True)
-    )
+    return seen.filter((pl.col("step") != pl.col("step").shift(1).over("case_id")).fill_null(True))
 
 
 def judge(
@@ -123,8 +119,8 @@ def judge(
     pairs = pairs.join(allowed, on=["prev", "step"], how="left").join(
         back, on=["prev", "step"], how="left"
     )
-    bad_first = pl.col("prev").is_null() & pl.lit(start.event is not None) & (
-        pl.col("step") != start.id
+    bad_first = (
+        pl.col("prev").is_null() & pl.lit(start.event is not None) & (pl.col("step") != start.id)
     )
     bad_pair = (
         pl.col("prev").is_not_null()
@@ -263,12 +259,15 @@ def _evaluate_one(
     if selection.cases.height == 0:
         return pl.concat(out)
     start = process.step(_start(process))
-    if start is not None and start.event is not None:
-        if not ctx.can_record(Condition(event=start.event)):
-            # The process can never be seen to start: no case can be placed in it.
-            reason = f"the export never records {start.event}, which starts the process"
-            out.append(not_evaluable(selection.cases.get_column("case_id"), process.id, reason))
-            return pl.concat(out)
+    if (
+        start is not None
+        and start.event is not None
+        and not ctx.can_record(Condition(event=start.event))
+    ):
+        # The process can never be seen to start: no case can be placed in it.
+        reason = f"the export never records {start.event}, which starts the process"
+        out.append(not_evaluable(selection.cases.get_column("case_id"), process.id, reason))
+        return pl.concat(out)
     frame, _ = judge(process, selection.cases, scope, ctx, known)
     out.append(conform(frame))
     return pl.concat(out)
