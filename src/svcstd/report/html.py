@@ -46,6 +46,10 @@ from svcstd.timecalc import iso
 
 #: Worst cases shown (largest observed / target).
 WORST = 20
+#: Rows of one evidence table shown: the first ones and the last ones, with a count between.
+#: A case open for years has a trace interval per working day; the first and last intervals
+#: are the ones that explain the start and the breach.
+HEAD_ROWS, TAIL_ROWS = 40, 10
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("svcstd.report", "templates"),
@@ -125,7 +129,15 @@ def _table(items: list[dict[str, Any]]) -> Table:
     joined = "file" in columns and "row" in columns
     shown = [c for c in columns if c != "row"] if joined else columns
     rows = []
+    omitted = len(items) - HEAD_ROWS - TAIL_ROWS
+    if omitted > 0:
+        items = [*items[:HEAD_ROWS], {}, *items[-TAIL_ROWS:]]
     for item in items:
+        if not item:
+            rows.append(
+                [f"… {omitted} rows not shown (see the JSON report)"] + [""] * (len(shown) - 1)
+            )
+            continue
         cells = []
         for c in shown:
             if joined and c == "file":
