@@ -42,7 +42,7 @@ def test_hand_made_ownership_verdicts() -> None:
         ("OWN-001", "O4"): ("pass", None),
         # one hand-over licenses one change: a1 taking the case back needs another
         ("OWN-001", "O5"): ("fail", moved.format("a2", "a1", "12:00:00")),
-        ("OWN-001", "O6"): ("not_evaluable", "no event of the case records an actor"),
+        ("OWN-001", "O6"): ("not_evaluable", "no owner event of the case records an actor"),
         ("OWN-001", "O7"): ("pass", None),  # a change of group is an assignment, not of owner
     }
 
@@ -72,3 +72,37 @@ def test_failure_evidence_names_the_change() -> None:
         {"from": "a1", "to": "a2", "row": 13, "handed_over": True},
         {"from": "a2", "to": "a1", "row": 14, "handed_over": False},
     ]
+
+
+def test_a_colleagues_update_does_not_move_ownership_when_owner_events_are_named(tmp_path: Path) -> None:
+    import shutil
+
+    standards = tmp_path / "standards"
+    shutil.copytree(FIXTURE / "2025.1", standards / "2025.1")
+    rules = standards / "2025.1" / "ownership.yaml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8").replace(
+            "    handover_events: [handed_over]\n",
+            "    handover_events: [handed_over]\n    owner_events: [created, resolved, closed]\n",
+        ),
+        encoding="utf-8",
+    )
+    export = tmp_path / "cases.csv"
+    export.write_text(
+        "case_id,at,event,state,actor,group,role,channel,category,priority,tier,customer,opened_at\n"
+        f"U1,{T}09:00:00+08:00,created,new,a1,g1,agent,email,,,,,\n"
+        f"U1,{T}10:00:00+08:00,,in_progress,a9,g1,agent,,,,,,\n"  # a colleague updates the status
+        f"U1,{T}11:00:00+08:00,resolved,,a1,g1,agent,,,,,,\n"
+        f"U2,{T}09:00:00+08:00,created,new,a1,g1,agent,email,,,,,\n"
+        f"U2,{T}11:00:00+08:00,resolved,,a9,g1,agent,,,,,,\n",  # ...but may not resolve it
+        encoding="utf-8",
+    )
+    result = run_check(read_records(export, "svcstd"), load_standards(standards), as_of=AS_OF)
+    got = {
+        r["case_id"]: (r["outcome"], r["reason"])
+        for r in result.verdicts.filter(pl.col("kind") == "ownership").iter_rows(named=True)
+    }
+    assert got == {
+        "U1": ("pass", None),
+        "U2": ("fail", f"responsibility moved from a1 to a9 at {T}11:00:00+08:00 with no handed_over recorded"),
+    }

@@ -1,8 +1,10 @@
 """Ownership: the first person on a case stays responsible unless a hand-over is recorded.
 
-The **owner** is the actor of the case's first event that records one (events up to
-``as_of``). Responsibility changes when an event is performed by an actor other than the one
-who acted before. Such a change is honoured when one of the rule's ``handover_events`` is
+The **owner** is the actor of the case's first *owner event* that records one (events up to
+``as_of``; owner events are the rule's ``owner_events``, every event when it lists none).
+Responsibility changes when an owner event is performed by an actor other than the one who
+acted before. Other events' actors are colleagues helping (a status update, a note) and do not
+move ownership. Such a change is honoured when one of the rule's ``handover_events`` is
 recorded between the previous actor's last event and the new actor's first (both instants
 included: a hand-over at the same instant as the change precedes it). Each hand-over licenses
 the changes that follow it up to the next act of the new actor.
@@ -39,6 +41,13 @@ def evaluate(rules: Sequence[OwnershipRule], scope: Scope, ctx: CheckContext) ->
     return pl.concat(frames) if frames else empty()
 
 
+def owner_event(rule: OwnershipRule) -> pl.Expr:
+    """Events whose actor is the responsible person."""
+    if rule.owner_events is None:
+        return pl.lit(True)
+    return pl.col("event").is_in(rule.owner_events).fill_null(False)
+
+
 def changes(rule: OwnershipRule, events: pl.DataFrame) -> pl.DataFrame:
     """Every change of acting person with ``honoured`` (a hand-over covers it)."""
     # Hand-overs counted at or before each instant (H_le) and strictly before it (H_lt), so a
@@ -50,7 +59,7 @@ def changes(rule: OwnershipRule, events: pl.DataFrame) -> pl.DataFrame:
         h_le=pl.col("h_cum").max().over("case_id", "at"),
         h_at=pl.col("h").sum().over("case_id", "at"),
     )
-    acts = ev.filter(pl.col("actor").is_not_null()).with_columns(
+    acts = ev.filter(pl.col("actor").is_not_null() & owner_event(rule)).with_columns(
         h_lt=pl.col("h_le") - pl.col("h_at")
     )
     acts = acts.with_columns(
@@ -77,7 +86,7 @@ def _evaluate_one(rule: OwnershipRule, scope: Scope, ctx: CheckContext) -> pl.Da
         return pl.concat(out)
     tz = ctx.calendar(scope.release, None).timezone
     owners = (
-        events.filter(pl.col("actor").is_not_null())
+        events.filter(pl.col("actor").is_not_null() & owner_event(rule))
         .group_by("case_id", maintain_order=True)
         .agg(owner=pl.col("actor").first(), started_at=pl.col("at").first())
     )
@@ -109,7 +118,7 @@ def _evaluate_one(rule: OwnershipRule, scope: Scope, ctx: CheckContext) -> pl.Da
             .then(pl.lit("fail"))
             .otherwise(pl.lit("pass")),
             reason=pl.when(pl.col("owner").is_null())
-            .then(pl.lit("no event of the case records an actor"))
+            .then(pl.lit("no owner event of the case records an actor"))
             .otherwise(pl.col("reason")),
         )
     )
@@ -123,7 +132,7 @@ def explain(
     """Evidence for one case: the owner, each change of actor and whether a hand-over covers it."""
     tz = ctx.calendar(scope.release, None).timezone
     events = upto(case_events, ctx.as_of)
-    acted = events.filter(pl.col("actor").is_not_null())
+    acted = events.filter(pl.col("actor").is_not_null() & owner_event(rule))
     moved = changes(rule, events)
     used = events.filter(
         pl.col("event").is_in(rule.handover_events).fill_null(False)

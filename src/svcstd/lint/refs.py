@@ -93,6 +93,8 @@ def _references(handbook: Handbook) -> Iterator[tuple[str, str, Loc | None, str]
     for own in handbook.ownership:
         for event in own.handover_events:
             yield "event", event, own.where("handover_events"), own.id
+        for event in own.owner_events or []:
+            yield "event", event, own.where("owner_events"), own.id
     for auth in handbook.authorities:
         yield "event", auth.event, auth.where("event"), auth.id
 
@@ -122,7 +124,7 @@ def unknown_state(handbook: Handbook) -> Iterator[Hit]:
 )
 def unknown_event(handbook: Handbook) -> Iterator[Hit]:
     """Every event named in a clock condition, a process step, an escalation path or trigger,
-    an archiving rule, an ownership rule's ``handover_events`` or an authority rule is defined
+    an archiving rule, an ownership rule's ``handover_events`` and ``owner_events`` or an authority rule is defined
     under ``events:`` (defaults such as ``escalated`` and ``archived`` included)."""
     events = handbook.ids("events")
     for kind, value, where, item in _references(handbook):

@@ -582,6 +582,11 @@ class OwnershipRule(Rule):
     applies_to: Selector = Selector()
     owner: Literal["first-contact"] = "first-contact"
     handover_events: SlugList1
+    owner_events: SlugList | None = Field(
+        default=None,
+        description="Events whose actor is the responsible person (taking, answering, resolving, "
+        "closing). Other events' actors are colleagues helping, not new owners. Default: every event.",
+    )
 
 
 class AuthorityRule(Rule):
