@@ -95,9 +95,8 @@ def _sarif_rule(rule_id: str) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.description},
         "help": {"text": rule.rationale},
-        "helpUri": f"lint/#{rule_id.lower()}",
         "defaultConfiguration": {"level": level},
-        "properties": {"scope": rule.scope},
+        "properties": {"scope": rule.scope, "manualPath": f"lint/#{rule_id.lower()}"},
     }
 
 
@@ -166,7 +165,8 @@ def test_sarif_is_structurally_valid(lint_cli: Run) -> None:
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == list(RULES)
     assert all(
-        r["name"] and r["helpUri"] and r["help"]["text"] and r["shortDescription"]["text"]
+        r["name"] and r["properties"]["manualPath"] and r["help"]["text"] and r["shortDescription"]["text"]
+        and "helpUri" not in r
         for r in rules
     )
     assert run["results"]

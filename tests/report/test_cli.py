@@ -49,3 +49,19 @@ def test_site_url_reaches_the_reporters(tmp_path: Path, monkeypatch: pytest.Monk
     assert 'href="https://handbook.example.org/releases/2025.1/time-limits/#tl-001"' in (
         out.read_text(encoding="utf-8")
     )
+
+
+def test_reports_get_the_ordinary_file_mode(tmp_path, monkeypatch) -> None:
+    import os
+    import stat
+    from pathlib import Path
+
+    from svcstd.io import write_atomically
+
+    old = os.umask(0o022)
+    try:
+        target = Path(tmp_path) / "report.txt"
+        write_atomically(target, "x")
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

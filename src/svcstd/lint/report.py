@@ -131,9 +131,10 @@ class SarifReporter(Reporter):
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.description},
             "help": {"text": rule.rationale},
-            "helpUri": rule.url,
+            # SARIF wants helpUri absolute; the manual's address is known only where it is
+            # published, so the site-relative path travels as a property (as in check's SARIF).
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-            "properties": {"scope": rule.scope},
+            "properties": {"scope": rule.scope, "manualPath": rule.url},
         }
 
     @staticmethod

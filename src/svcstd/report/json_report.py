@@ -1,4 +1,10 @@
-"""JSON report: the run's facts, per-rule summary, every verdict and the evidence."""
+"""JSON report: the run's facts, per-rule counts, every failure with its evidence.
+
+Pass and not-evaluable verdicts are counted, not listed — per rule, and per rule and reason —
+so the document stays proportionate to what an auditor acts on (a year of a large desk has
+millions of passes). Failures, waived failures and every KPI verdict are listed in full. The
+CSV report lists every verdict.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +42,25 @@ def document(result: CheckResult) -> dict[str, Any]:
             for f in result.records.files
         ],
         "cases": result.records.cases.height,
+        "export": {
+            "lacks": sorted(result.records.lacks),
+            "assumptions": dict(sorted(result.records.derived.items())),
+        },
         "judged_by": result.judged_by,
         "not_judged": result.unjudged,
         "totals": totals(result),
         "rules": _rows(per_rule(result)),
-        "verdicts": _rows(result.verdicts),
+        "verdicts": _rows(
+            result.verdicts.filter(
+                pl.col("outcome").is_in(["fail", "waived"]) | pl.col("case_id").is_null()
+            )
+        ),
+        "not_evaluable": _rows(
+            result.verdicts.filter(pl.col("outcome") == "not_evaluable")
+            .group_by("rule_id", "reason")
+            .agg(cases=pl.len())
+            .sort("rule_id", "reason")
+        ),
         "evidence": [
             {"rule_id": rule_id, "case_id": case_id, **ev}
             for (rule_id, case_id), ev in sorted(result.evidence.items())
