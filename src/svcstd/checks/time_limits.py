@@ -178,8 +178,18 @@ def _per_case(
     subset = events.join(started.select("case_id"), on="case_id", how="semi").sort(
         "case_id", "at", "seq"
     )
-    for (case_id,), case_events in subset.group_by("case_id", maintain_order=True):
-        result = run_limit(case_clock_events(case_events), rule, cal, as_of=ctx.as_of, trace=False)
+    # Columns leave Polars once; each case is a slice of plain lists (no per-case frames).
+    ids = subset.get_column("case_id").to_list()
+    if not ids:
+        return empty()
+    at = subset.get_column("at").dt.epoch("s").to_list()
+    kinds = subset.get_column("event").to_list()
+    states = subset.get_column("state").to_list()
+    bounds = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        case_id = ids[lo]
+        clock_events = [ClockEvent(at[i], kinds[i], states[i]) for i in range(lo, hi)]
+        result = run_limit(clock_events, rule, cal, as_of=ctx.as_of, trace=False)
         outcome = _STATUS.get(result.status)
         if outcome is None:  # not started, or cancelled: the limit did not apply
             continue
