@@ -24,7 +24,11 @@ AS_OF = "2026-10-29T00:00:00+08:00"
 
 def svcstd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "svcstd", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "svcstd", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -223,8 +223,10 @@ def test_servicenow_counts(servicenow: CheckResult) -> None:
 
 def test_servicenow_against_made_sla(servicenow: CheckResult) -> None:
     raw = pl.read_csv(DATA / "servicenow_incident_event_log.csv.gz", infer_schema_length=0)
-    last = raw.with_row_index("_row").group_by("number").agg(
-        made_sla=pl.col("made_sla").sort_by("_row").last()
+    last = (
+        raw.with_row_index("_row")
+        .group_by("number")
+        .agg(made_sla=pl.col("made_sla").sort_by("_row").last())
     )
     ours = servicenow.verdicts.filter(pl.col("rule_id").is_in(["TL-013", "TL-015"])).select(
         number="case_id", outcome="outcome"

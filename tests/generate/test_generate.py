@@ -54,7 +54,9 @@ def _failing(result: CheckResult) -> dict[str, set[tuple[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, set[tuple[str, str]]], dict[str, set[tuple[str, str]]]]:
+def planted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, set[tuple[str, str]]], dict[str, set[tuple[str, str]]]]:
     out = tmp_path_factory.mktemp("planted") / "export.csv.gz"
     _generate(out, "--cases", "1500", "--seed", "11", "--violations", "0.3")
     manifest = json.loads(Path(f"{out}.violations.json").read_text())

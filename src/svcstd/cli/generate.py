@@ -26,7 +26,11 @@ from svcstd.timecalc import parse_instant
 )
 @click.option("--rules", help="Plant only breaches of these rules (comma-separated ids).")
 @click.option(
-    "--standards", default="standards", show_default=True, type=click.Path(), help="Standards folder."
+    "--standards",
+    default="standards",
+    show_default=True,
+    type=click.Path(),
+    help="Standards folder.",
 )
 @click.option("--release", help="Follow this release for every case (default: the one in force).")
 @click.option(

@@ -96,7 +96,9 @@ class _Group:
     expected: list[str] = field(default_factory=list)
 
 
-def _cal(release: Handbook, cal_id: str | None, cache: dict[Any, BusinessCalendar]) -> BusinessCalendar:
+def _cal(
+    release: Handbook, cal_id: str | None, cache: dict[Any, BusinessCalendar]
+) -> BusinessCalendar:
     key = (release.version, cal_id)
     if key not in cache:
         cache[key] = business_calendar(release, cal_id)
@@ -106,7 +108,9 @@ def _cal(release: Handbook, cal_id: str | None, cache: dict[Any, BusinessCalenda
 def default_as_of(start: dt.date) -> int:
     """360 days after ``start``, at 00:00 Beijing time."""
     day = start + dt.timedelta(days=360)
-    return to_epoch(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    return to_epoch(
+        dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    )
 
 
 # -------------------------------------------------------------------------------------------
@@ -212,7 +216,7 @@ def _advance(
 def _timeline(
     g: _Group, t0: npt.NDArray[np.int64], u: npt.NDArray[np.float64], caches: dict[Any, Any]
 ) -> npt.NDArray[np.int64]:
-    """Instants (cases × steps) that keep every bounded span within SAFETY of its budget."""
+    """Instants (cases x steps) that keep every bounded span within SAFETY of its budget."""
     default = _cal(g.release, None, caches)
     spans = R.spans(g.release, g.ct, g.steps, strict=g.plant != "missing-escalation")
     lo = np.array([s.lo for s in g.steps], dtype=np.float64)
@@ -242,7 +246,9 @@ def _timeline(
     raise R.TemplateError(f"{g.ct}: {todo.size} cases cannot meet their limits")
 
 
-def _failing(g: _Group, times: npt.NDArray[np.int64], caches: dict[Any, Any]) -> dict[str, npt.NDArray[np.bool_]]:
+def _failing(
+    g: _Group, times: npt.NDArray[np.int64], caches: dict[Any, Any]
+) -> dict[str, npt.NDArray[np.bool_]]:
     """Rules (time limits, archiving) each case fails by measurement against full targets."""
     out: dict[str, npt.NDArray[np.bool_]] = {}
     for sp in R.spans(g.release, g.ct, g.steps, strict=False):
@@ -271,7 +277,7 @@ def _delay(
     late = tl.add(cal, np.maximum(due, stop), extra, span.time)  # type: ignore[arg-type]
     shift = np.maximum(late - stop, 0)
     out = times.copy()
-    out[:, span.stop:] += shift[:, None]
+    out[:, span.stop :] += shift[:, None]
     return out
 
 
@@ -284,7 +290,9 @@ def _actors(
 ) -> tuple[list[Step], npt.NDArray[Any]]:
     """Rows with hand-overs inserted, and the actor of each (case, row)."""
     roles = sorted({s.role for s in g.steps})
-    pool = {r: max(ACTORS_PER_ROLE.get(r, 6), n_cases // (50 if r == "agent" else 400)) for r in roles}
+    pool = {
+        r: max(ACTORS_PER_ROLE.get(r, 6), n_cases // (50 if r == "agent" else 400)) for r in roles
+    }
     pick = {r: rng.integers(0, pool[r], len(g.idx)) for r in roles}
     may = R.can_hand_over(g.release)
     rows: list[Step] = []
@@ -302,7 +310,9 @@ def _actors(
             who.append(nobody)
         rows.append(step)
         if j == g.other_agent_at:
-            other = (pick["agent"] + 1 + rng.integers(0, pool["agent"] - 1, len(g.idx))) % pool["agent"]
+            other = (pick["agent"] + 1 + rng.integers(0, pool["agent"] - 1, len(g.idx))) % pool[
+                "agent"
+            ]
             who.append(np.char.add("agent-", np.char.zfill(other.astype(str), 4)))
         else:
             who.append(names[step.role])
@@ -333,7 +343,11 @@ def generate(standards: Standards, opts: Options) -> Result:
     if days < 1:
         raise SvcstdError(Problem("--as-of", "must be at least 61 days after --start"))
     if as_of - window_start > 365 * DAY:
-        raise SvcstdError(Problem("--as-of", "must be within 365 days of --start (retention periods would fall due)"))
+        raise SvcstdError(
+            Problem(
+                "--as-of", "must be within 365 days of --start (retention periods would fall due)"
+            )
+        )
     rng = np.random.default_rng(opts.seed)
     n = opts.cases
     types = case_types()
@@ -349,8 +363,10 @@ def generate(standards: Standards, opts: Options) -> Result:
         starts = np.array([release_start(r) for r in releases], dtype=np.int64)
         release_of = np.searchsorted(starts, t0, side="right") - 1
         if (release_of < 0).any():
-            raise SvcstdError(Problem("--start", "cases would open before the first release; pass --release"))
-    # Plants: exactly round(rate × n) cases, each with one plant drawn among those that apply.
+            raise SvcstdError(
+                Problem("--start", "cases would open before the first release; pass --release")
+            )
+    # Plants: exactly round(rate x n) cases, each with one plant drawn among those that apply.
     n_bad = int(round(opts.violations * n))
     bad = np.zeros(n, dtype=bool)
     bad[rng.choice(n, size=n_bad, replace=False)] = True
@@ -508,7 +524,9 @@ def _case_fields(
             "category": np.array([t.category for t in types], dtype=object)[type_of],
             "priority": np.array([t.priority for t in types], dtype=object)[type_of],
             "tier": tiers[rng.choice(4, size=n, p=[0.05, 0.15, 0.6, 0.2])],
-            "customer": np.char.add("CUST-", np.char.zfill(rng.integers(0, max(10, n // 3), n).astype(str), 6)),
+            "customer": np.char.add(
+                "CUST-", np.char.zfill(rng.integers(0, max(10, n // 3), n).astype(str), 6)
+            ),
             "_t0": t0,
         }
     ).with_columns(opened_at=_iso(pl.col("_t0")))
@@ -526,11 +544,25 @@ def _case_fields(
             expr = pl.when(pl.col("_case").is_in(blank[name])).then(pl.lit(None)).otherwise(expr)
         attrs.append(expr.cast(pl.Utf8).alias(f"attr_{name}"))
     cases = cases.with_columns(attrs).drop("_t0")
-    first = (pl.col("_row") == 0)
+    first = pl.col("_row") == 0
     events = events.with_columns(at=_iso(pl.col("_at"))).join(cases, on="_case", how="left")
     fields = [c for c in cases.columns if c != "_case"]
-    events = events.with_columns([pl.when(first).then(pl.col(c)).otherwise(None).alias(c) for c in fields])
-    order = ["_case", "_row", "_at", "case_id", "at", "event", "state", "actor", "group", "role", *fields]
+    events = events.with_columns(
+        [pl.when(first).then(pl.col(c)).otherwise(None).alias(c) for c in fields]
+    )
+    order = [
+        "_case",
+        "_row",
+        "_at",
+        "case_id",
+        "at",
+        "event",
+        "state",
+        "actor",
+        "group",
+        "role",
+        *fields,
+    ]
     return events.select(order)
 
 
@@ -547,7 +579,9 @@ def write(result: Result, path: Path) -> Path:
     elif name.endswith((".csv", ".csv.gz")):
         data = frame.write_csv().encode("utf-8")
     else:
-        raise SvcstdError(Problem(str(path), "unknown output format: use .csv, .csv.gz, .jsonl or .parquet"))
+        raise SvcstdError(
+            Problem(str(path), "unknown output format: use .csv, .csv.gz, .jsonl or .parquet")
+        )
     if name.endswith(".gz"):
         data = gzip.compress(data, compresslevel=6, mtime=0)
     path.parent.mkdir(parents=True, exist_ok=True)

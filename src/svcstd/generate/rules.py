@@ -34,7 +34,7 @@ class TemplateError(Exception):
 
 @dataclass(frozen=True)
 class Span:
-    """Rows ``start``→``stop`` must stay within ``budget × share`` (share < 1 when watched)."""
+    """Rows ``start``→``stop`` must stay within ``budget x share`` (share < 1 when watched)."""
 
     rule_id: str
     kind: str  # time_limits | archiving | escalation_paths
@@ -92,7 +92,9 @@ def spans(
     ``strict=False`` skips escalations that never happen (the missing-escalation plant).
     """
     out: list[Span] = []
-    ladders = [p for p in release.escalation_paths if p.status == "active" and selected(p.applies_to, ct)]
+    ladders = [
+        p for p in release.escalation_paths if p.status == "active" and selected(p.applies_to, ct)
+    ]
     for rule in release.time_limits:
         if rule.status != "active" or not selected(rule.applies_to, ct):
             continue
@@ -174,7 +176,9 @@ def fails_on_role(
         and a.action not in may.get(role, set())
     ]  # fmt: skip
     for p in release.processes:
-        if p.id in procs and any(s.event == event and s.roles and role not in s.roles for s in p.steps):
+        if p.id in procs and any(
+            s.event == event and s.roles and role not in s.roles for s in p.steps
+        ):
             out.append(p.id)
     return out
 
