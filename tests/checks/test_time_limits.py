@@ -187,3 +187,21 @@ def test_cli_exit_codes_follow_fail_on(monkeypatch: pytest.MonkeyPatch) -> None:
     first = CliRunner().invoke(cli, [*base, "--format", "json"]).stdout
     second = CliRunner().invoke(cli, [*base, "--format", "json"]).stdout
     assert first == second and '"as_of": "2026-01-31T16:00:00Z"' in first
+
+
+def test_per_case_path_with_many_passes_before_a_failure(tmp_path: Path) -> None:
+    # Polars infers column types from the first 100 rows; a run of passes (reason null) must
+    # not make the first failure's reason unrepresentable.
+    rows = ["case_id,at,event,state,actor,group,role,channel,category,priority,tier,customer,opened_at"]
+    for i in range(150):
+        rows.append(f"P{i:03d},2025-03-03T09:00:00+08:00,created,new,a,,,chat,,,,,")
+        rows.append(f"P{i:03d},2025-03-03T10:00:00+08:00,,resolved,a,,,,,,,,")
+    rows.append("Z999,2025-03-03T09:00:00+08:00,created,new,a,,,chat,,,,,")
+    export = tmp_path / "many.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run_check(read_records(export, "svcstd"), STANDARDS, as_of=LATE)
+    tl2 = result.verdicts.filter(pl.col("rule_id") == "TL-002")
+    assert tl2.get_column("outcome").value_counts().sort("outcome").rows() == [("fail", 1), ("pass", 150)]
+    assert tl2.filter(pl.col("case_id") == "Z999").get_column("reason").to_list() == [
+        "still running after the deadline"
+    ]

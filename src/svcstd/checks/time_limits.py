@@ -215,7 +215,7 @@ def _per_case(
     if not rows:
         return empty()
     frame = pl.DataFrame(
-        rows, schema_overrides={"started_at": pl.Int64, "ended_at": pl.Int64, "deadline": pl.Int64}
+        rows, schema_overrides={"reason": pl.Utf8, "started_at": pl.Int64, "ended_at": pl.Int64, "deadline": pl.Int64}
     )
     instants = [
         (pl.col(c) * 1_000_000).cast(pl.Datetime("us", "UTC")).alias(c)
