@@ -132,15 +132,10 @@ def test_bad_timestamp(small: Path, tmp_path: Path) -> None:
     _assert_located_failure(bad, tmp_path, "row 12", "'at'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the svcstd profile does not check event/state ids against the release vocabulary "
-    "yet: an unknown state is read as given (records owners told)",
-)
 def test_unknown_status_value(small: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     _corrupt(small, bad, "state", 1, "bogus")
-    _assert_located_failure(bad, tmp_path, "row 1", "'state'")
+    _assert_located_failure(bad, tmp_path, "row 1, column 'state'", "unknown state 'bogus'")
 
 
 def test_wrong_encoding(small: Path, tmp_path: Path) -> None:

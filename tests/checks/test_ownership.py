@@ -91,7 +91,7 @@ def test_a_colleagues_update_does_not_move_ownership_when_owner_events_are_named
     export.write_text(
         "case_id,at,event,state,actor,group,role,channel,category,priority,tier,customer,opened_at\n"
         f"U1,{T}09:00:00+08:00,created,new,a1,g1,agent,email,,,,,\n"
-        f"U1,{T}10:00:00+08:00,,in_progress,a9,g1,agent,,,,,,\n"  # a colleague updates the status
+        f"U1,{T}10:00:00+08:00,classified,,a9,g1,agent,,,,,,\n"  # a colleague classifies it
         f"U1,{T}11:00:00+08:00,resolved,,a1,g1,agent,,,,,,\n"
         f"U2,{T}09:00:00+08:00,created,new,a1,g1,agent,email,,,,,\n"
         f"U2,{T}11:00:00+08:00,resolved,,a9,g1,agent,,,,,,\n",  # ...but may not resolve it

@@ -65,3 +65,21 @@ def test_reports_get_the_ordinary_file_mode(tmp_path, monkeypatch) -> None:
         assert stat.S_IMODE(target.stat().st_mode) == 0o644
     finally:
         os.umask(old)
+
+
+def test_output_to_a_file_still_prints_the_summary_unless_quiet(tmp_path) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from svcstd.cli.main import cli
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "checks" / "engine"
+    base = ["check", str(fixture / "cases.csv"), "-p", "svcstd", "--standards", str(fixture),
+            "--as-of", "2026-02-01T00:00:00+08:00", "--format", "html"]  # fmt: skip
+    loud = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "a.html")])
+    assert loud.exit_code == 1
+    assert "TL-001" in loud.stdout and loud.stdout.rstrip().endswith(f"report written to {tmp_path / 'a.html'}")
+    quiet = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "b.html"), "--quiet"])
+    assert quiet.exit_code == 1 and quiet.stdout == ""
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()

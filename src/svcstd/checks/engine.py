@@ -12,6 +12,7 @@ not apply) and builds evidence for failures: capped per rule, while the totals s
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import polars as pl
 from svcstd.checks import KINDS
 from svcstd.checks.context import CheckContext, Scope
 from svcstd.checks.verdicts import VERDICT_SCHEMA, empty
+from svcstd.errors import Problem, SvcstdError
 from svcstd.records.schema import RecordSet
 from svcstd.render.urls import item_url
 from svcstd.spec.model import Handbook, Rule, Waiver
@@ -80,6 +82,36 @@ def assign_releases(
     )
 
 
+def validate_vocabulary(records: RecordSet, standards: Standards) -> None:
+    """Every event and state id in the records must be defined by some release's vocabulary.
+
+    An unknown id would otherwise match no clock or step and quietly turn into "not
+    applicable". Exports in svcstd's own format carry ids as written, so the error names the
+    file, row and column; for mapped exports the profile's map is at fault.
+    """
+    known = {
+        "event": set().union(*({e.id for e in r.events} for r in standards.releases)),
+        "state": set().union(*({s.id for s in r.states} for r in standards.releases)),
+    }
+    canonical = not (records.event_ids or records.state_ids)
+    for column in ("event", "state"):
+        values = records.events.get_column(column)
+        unknown = records.events.filter(values.is_not_null() & ~values.is_in(sorted(known[column])))
+        if unknown.height == 0:
+            continue
+        row = unknown.sort("source_file", "source_row").row(0, named=True)
+        value = row[column]
+        if canonical:
+            where = f"row {row['source_row']}, column {column!r}"
+            why = f"unknown {column} {value!r}: the standards define no such {column}"
+        else:
+            where = f"row {row['source_row']}"
+            why = f"profile {records.profile!r} maps a value to the unknown {column} {value!r}"
+        close = difflib.get_close_matches(value, sorted(known[column]), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SvcstdError(Problem(str(row["source_file"]), f"{where}: {why}{hint}"))
+
+
 def run_check(
     records: RecordSet,
     standards: Standards,
@@ -91,6 +123,7 @@ def run_check(
     evidence_cap: int = EVIDENCE_CAP,
 ) -> CheckResult:
     """Judge every case of ``records`` by the standards; deterministic for a given ``as_of``."""
+    validate_vocabulary(records, standards)
     ctx = CheckContext(records=records, as_of=as_of)
     cases = assign_releases(records.cases, records.events, standards, release)
     frames: list[pl.DataFrame] = []

@@ -77,6 +77,12 @@ def failing_at(verdicts: pl.DataFrame, fail_on: str) -> int:
     show_default=True,
     help="Exit 1 when a failure of this severity or above is found.",
 )
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="With --output, do not also print the summary on stdout.",
+)
 @click.option("--include-draft", is_flag=True, help="Also check rules whose status is draft.")
 @click.option(
     "--evidence-cap",
@@ -97,6 +103,7 @@ def command(
     output: str | None,
     site_url: str | None,
     fail_on: str,
+    quiet: bool,
     include_draft: bool,
     evidence_cap: int,
 ) -> int:
@@ -123,6 +130,10 @@ def command(
     report = REPORTERS[fmt](result, site_url=site_url)
     if output:
         write_atomically(Path(output), report)
+        if not quiet:  # the report went to a file: still tell the person at the terminal
+            summary = report if fmt == "text" else REPORTERS["text"](result, site_url=site_url)
+            click.echo(summary, nl=False)
+            click.echo(f"report written to {output}")
     elif isinstance(report, bytes):
         click.get_binary_stream("stdout").write(report)
     else:
