@@ -83,3 +83,34 @@ def test_output_to_a_file_still_prints_the_summary_unless_quiet(tmp_path) -> Non
     quiet = CliRunner().invoke(cli, [*base, "-o", str(tmp_path / "b.html"), "--quiet"])
     assert quiet.exit_code == 1 and quiet.stdout == ""
     assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "checks" / "engine"
+    cmd = [sys.executable, "-m", "svcstd", "check", str(fixture / "cases.csv"), "-p", "svcstd",
+           "--standards", str(fixture), "--as-of", "2026-02-01T00:00:00+08:00", "--fail-on", "never",
+           "-o", str(tmp_path / "r.txt"), "--quiet"]  # fmt: skip
+    piped = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    assert piped.stderr == ""  # not a terminal: no progress output in logs
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=follower, env=env, check=True)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"reading records" in seen or b"time_limits" in seen or b"evidence" in seen

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,14 +121,22 @@ def run_check(
     waivers: Sequence[Waiver] = (),
     include_draft: bool = False,
     evidence_cap: int = EVIDENCE_CAP,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> CheckResult:
-    """Judge every case of ``records`` by the standards; deterministic for a given ``as_of``."""
+    """Judge every case of ``records`` by the standards; deterministic for a given ``as_of``.
+
+    ``progress(step, done, total)`` is told before each rule kind of each release is judged
+    and once more at the end (the CLI draws a progress bar with it on a terminal).
+    """
     validate_vocabulary(records, standards)
+    tell = progress or (lambda step, done, total: None)
     ctx = CheckContext(records=records, as_of=as_of)
     cases = assign_releases(records.cases, records.events, standards, release)
     frames: list[pl.DataFrame] = []
     scopes: dict[str, Scope] = {}
     judged_by: dict[str, int] = {}
+    in_use = cases.get_column("release").unique().drop_nulls().to_list()
+    total, done = len(in_use) * len(KINDS) + 1, 0
     for handbook in standards.releases:
         mine = cases.filter(pl.col("release") == handbook.version)
         if mine.height == 0:
@@ -142,17 +150,23 @@ def run_check(
             rules = _active(getattr(handbook, section), include_draft)
             if not rules or getattr(module, "NEEDS_VERDICTS", False):
                 continue
+            tell(f"{handbook.version} {section}", done, total)
+            done += 1
             case_level.append(_stamp(module.evaluate(rules, scope, ctx), handbook, section))
         frames.extend(case_level)
         so_far = pl.concat(case_level) if case_level else pl.DataFrame(schema=VERDICT_SCHEMA)
         for section, module in KINDS.items():
             rules = _active(getattr(handbook, section), include_draft)
             if rules and getattr(module, "NEEDS_VERDICTS", False):
+                tell(f"{handbook.version} {section}", done, total)
+                done += 1
                 frames.append(_stamp(module.evaluate(rules, scope, ctx, so_far), handbook, section))
     verdicts = pl.concat(frames) if frames else pl.DataFrame(schema=VERDICT_SCHEMA)
     verdicts = apply_waivers(verdicts, cases, waivers, as_of)
     verdicts = verdicts.sort(["rule_id", "case_id", "period", "group"], nulls_last=False)
+    tell("evidence", total - 1, total)
     evidence = _evidence(verdicts, scopes, ctx, evidence_cap)
+    tell("done", total, total)
     unjudged = cases.filter(pl.col("release").is_null()).height
     return CheckResult(
         verdicts,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import polars as pl
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from svcstd.checks.engine import EVIDENCE_CAP, run_check
 from svcstd.cli.base import run
@@ -28,6 +32,23 @@ def failing_at(verdicts: pl.DataFrame, fail_on: str) -> int:
         return 0
     wanted = [s for s, rank in LEVELS.items() if rank >= LEVELS[fail_on]]
     return verdicts.filter((pl.col("outcome") == "fail") & pl.col("severity").is_in(wanted)).height
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr when it is a terminal; silent otherwise (CI logs, pipes)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda step, done, total: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("checking", total=1)
+
+        def tell(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        yield tell
 
 
 @click.command("check")
@@ -117,16 +138,19 @@ def command(
         raise SvcstdError(
             Problem("--output", "the xlsx format is binary: name a file with --output")
         )
-    recordset = read_records(list(records), profile)
-    result = run_check(
-        recordset,
-        loaded,
-        as_of=now,
-        release=release,
-        waivers=waiver_list,
-        include_draft=include_draft,
-        evidence_cap=evidence_cap,
-    )
+    with _progress() as tell:
+        tell("reading records", 0, 1)
+        recordset = read_records(list(records), profile)
+        result = run_check(
+            recordset,
+            loaded,
+            as_of=now,
+            release=release,
+            waivers=waiver_list,
+            include_draft=include_draft,
+            evidence_cap=evidence_cap,
+            progress=tell,
+        )
     report = REPORTERS[fmt](result, site_url=site_url)
     if output:
         write_atomically(Path(output), report)
