@@ -10,6 +10,7 @@ RET-003: 30d from ``customer_churned``, then reviewed. Legal hold is ``attr_lega
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -37,27 +38,39 @@ def verdicts(
 
 
 def test_hand_made_retention_verdicts() -> None:
-    kept = "kept past the end of retention on {} ({} was due); {}"
+    ends: dict[tuple[str, str], str] = {}
+
+    def kept(end: str, then: str, why: str) -> str:
+        return f"kept past the end of retention ({then} was due); {why}"
+
     no_exemption = "legal hold does not exempt under this rule"
     assert verdicts() == {
-        ("RET-001", "T1"): ("fail", kept.format("2026-03-05", "destroy", "not on legal hold")),
+        ("RET-001", "T1"): ("fail", kept("2026-03-05", "destroy", "not on legal hold")),
         ("RET-001", "T2"): ("pass", "kept on legal hold"),  # " Yes": case and blanks ignored
         ("RET-001", "T3"): ("pass", None),  # destroyed the day after retention ended
-        ("RET-001", "T4"): ("fail", "disposed of before retention ended on 2026-03-05"),
-        ("RET-001", "T5"): ("not_evaluable", "within retention until 2026-09-01"),
+        ("RET-001", "T4"): ("fail", "disposed of before retention ended"),
+        ("RET-001", "T5"): ("not_evaluable", "within retention: disposal not yet due"),
         # T6 was never archived: its retention has not started, no verdict
         ("RET-001", "T7"): ("pass", "kept on legal hold"),
         # anonymising is not destroying
-        ("RET-001", "T8"): ("fail", kept.format("2026-03-05", "destroy", "not on legal hold")),
-        ("RET-001", "T9"): ("not_evaluable", "within retention until 2026-08-01"),  # re-archived
-        ("RET-001", "T12"): ("not_evaluable", "within retention until 2026-08-31"),
+        ("RET-001", "T8"): ("fail", kept("2026-03-05", "destroy", "not on legal hold")),
+        ("RET-001", "T9"): ("not_evaluable", "within retention: disposal not yet due"),  # re-archived
+        ("RET-001", "T12"): ("not_evaluable", "within retention: disposal not yet due"),
         # call logs: phone cases only; this rule keeps no exemption for legal hold
-        ("RET-002", "T7"): ("fail", kept.format("2025-09-05", "anonymise", no_exemption)),
+        ("RET-002", "T7"): ("fail", kept("2025-09-05", "anonymise", no_exemption)),
         ("RET-002", "T8"): ("pass", None),  # anonymised after the six months
-        ("RET-002", "T12"): ("fail", kept.format("2026-02-28", "anonymise", no_exemption)),
-        ("RET-003", "T10"): ("fail", kept.format("2026-05-01", "review", "not on legal hold")),
+        ("RET-002", "T12"): ("fail", kept("2026-02-28", "anonymise", no_exemption)),
+        ("RET-003", "T10"): ("fail", kept("2026-05-01", "review", "not on legal hold")),
         ("RET-003", "T11"): ("pass", None),  # reviewed a day after the 30 days
     }
+    # the end of each period, hand-computed, is the verdict's deadline (local date)
+    result = run_check(RECORDS, STANDARDS, as_of=AS_OF)
+    for rule, case, end in [("RET-001", "T1", "2026-03-05"), ("RET-001", "T8", "2026-03-05"),
+                            ("RET-002", "T7", "2025-09-05"), ("RET-002", "T12", "2026-02-28"),
+                            ("RET-003", "T10", "2026-05-01"), ("RET-001", "T5", "2026-09-01")]:  # fmt: skip
+        row = result.verdicts.filter((pl.col("rule_id") == rule) & (pl.col("case_id") == case)).row(0, named=True)
+        ends[(rule, case)] = row["deadline"].astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+        assert ends[(rule, case)] == end, (rule, case)
 
 
 def test_period_and_time_kept_in_seconds() -> None:
@@ -78,7 +91,7 @@ def test_the_period_ends_at_the_instant_keep_for_lapses() -> None:
     end = parse_instant("2026-03-05T10:00:00+08:00")
     assert verdicts(as_of=end - 1)[("RET-001", "T1")] == (
         "not_evaluable",
-        "within retention until 2026-03-05",
+        "within retention: disposal not yet due",
     )
     assert verdicts(as_of=end)[("RET-001", "T1")][0] == "fail"
 
@@ -90,7 +103,7 @@ def test_an_export_without_a_hold_marker_fails_records_kept_too_long(tmp_path: P
     reason = "no legal hold recorded (the export has no legal_hold attribute)"
     assert got[("RET-001", "T2")] == (
         "fail",
-        f"kept past the end of retention on 2026-03-05 (destroy was due); {reason}",
+        f"kept past the end of retention (destroy was due); {reason}",
     )
 
 
@@ -117,3 +130,11 @@ def test_failures_carry_evidence() -> None:
     )  # fmt: skip
     assert [(e["event"], e["row"]) for e in ev["events"]] == [("archived", 15)]
     assert result.evidence[("RET-001", "T4")]["disposed_at"] == "2025-12-01T10:00:00+08:00"
+
+
+def test_the_end_of_retention_is_the_deadline_not_part_of_the_reason() -> None:
+    # Reasons carry no dates so reports can group them; the date is the verdict's deadline.
+    result = run_check(RECORDS, STANDARDS, as_of=AS_OF)
+    row = result.verdicts.filter((pl.col("rule_id") == "RET-001") & (pl.col("case_id") == "T5")).row(0, named=True)
+    assert row["reason"] == "within retention: disposal not yet due"
+    assert row["deadline"].astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).date().isoformat() == "2026-09-01"

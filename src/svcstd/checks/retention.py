@@ -23,7 +23,9 @@ Outcomes:
 - disposed of before the end → ``fail`` (the rule also says how long to keep);
 - not disposed of, period over at ``as_of``: on legal hold and the rule exempts holds →
   ``pass`` (reason "kept on legal hold"); otherwise → ``fail``;
-- not disposed of, period still running → ``not_evaluable`` ("within retention until …"):
+- not disposed of, period still running → ``not_evaluable`` ("within retention: disposal not
+  yet due"; the end of the period is the verdict's ``deadline``. Reasons carry no dates, so
+  reports can group them):
   keeping a record inside its period is what the rule allows, but its duty — dispose of it at
   the end — is not yet due, exactly like a time limit whose clock still runs. A pass here
   would count as compliance a duty nobody could have breached yet.
@@ -157,15 +159,13 @@ def _evaluate_one(rule: RetentionRule, scope: Scope, ctx: CheckContext) -> pl.Da
         reason=pl.when(gone & ~early)
         .then(None)
         .when(early)
-        .then(pl.lit("disposed of before retention ended on ") + pl.col("_end"))
+        .then(pl.lit("disposed of before retention ended"))
         .when(~pl.col("_over"))
-        .then(pl.lit("within retention until ") + pl.col("_end"))
+        .then(pl.lit("within retention: disposal not yet due"))
         .when(held)
         .then(pl.lit("kept on legal hold"))
         .otherwise(
-            pl.lit("kept past the end of retention on ")
-            + pl.col("_end")
-            + pl.lit(f" ({rule.then} was due); {unheld}")
+            pl.lit(f"kept past the end of retention ({rule.then} was due); {unheld}")
         ),
         observed=(pl.col("disposed").dt.epoch("s").fill_null(ctx.as_of) - pl.col("_start_s")).cast(
             pl.Float64
