@@ -27,20 +27,14 @@ import numpy as np
 import polars as pl
 
 from svcstd.checks.context import CheckContext, Scope
-from svcstd.checks.records import events_until, record_cases
+from svcstd.checks.records import events_until, records_of_type
 from svcstd.checks.time_limits import event_rows, matches
 from svcstd.checks.verdicts import conform, empty, not_evaluable
-from svcstd.spec.model import ArchivingRule, Condition, Handbook, RecordType
+from svcstd.spec.model import ArchivingRule, Condition
 from svcstd.timecalc import format_duration, iso
 from svcstd.timecalc import limits as tl
 
 KIND = "archiving"
-
-
-def record_type(release: Handbook, rule_id: str) -> RecordType | None:
-    """The record type a rule names, when the release defines it."""
-    found = release.rule(rule_id)
-    return found if isinstance(found, RecordType) else None
 
 
 def _instant(values: np.ndarray) -> pl.Series:
@@ -60,11 +54,7 @@ def evaluate(rules: Sequence[ArchivingRule], scope: Scope, ctx: CheckContext) ->
 
 
 def _evaluate_one(rule: ArchivingRule, scope: Scope, ctx: CheckContext) -> pl.DataFrame:
-    rtype = record_type(scope.release, rule.record_type)
-    if rtype is None:
-        reason = f"record type {rule.record_type} is not defined in release {scope.release.version}"
-        return not_evaluable(scope.case_ids, rule.id, reason)
-    selection = record_cases(rtype, scope, ctx, rule.id)
+    selection = records_of_type(rule.record_type, scope, ctx, rule.id)
     out = [selection.unplaceable]
     cases = selection.cases
     if cases.height == 0:

@@ -90,6 +90,21 @@ def record_cases(
     return Selection(second.cases, _merge([first.unplaceable, second.unplaceable]))
 
 
+def records_of_type(
+    record_type_id: str, scope: Scope, ctx: CheckContext, rule_id: str
+) -> Selection:
+    """The cases carrying records of a type a rule names (archiving, retention).
+
+    A record type the release does not define (lint reports it) makes the rule not evaluable
+    for every case in scope.
+    """
+    found = scope.release.rule(record_type_id)  # aliases of renamed types resolve too
+    if not isinstance(found, RecordType):
+        reason = f"record type {record_type_id} is not defined in release {scope.release.version}"
+        return Selection(scope.cases.clear(), not_evaluable(scope.case_ids, rule_id, reason))
+    return record_cases(found, scope, ctx, rule_id)
+
+
 def events_until(scope: Scope, cases: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
     """The events of these cases that happened at or before ``as_of``."""
     events = scope.events.join(cases.select("case_id"), on="case_id", how="semi")

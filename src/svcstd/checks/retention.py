@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from svcstd.checks.archiving import epoch_of, record_type
+from svcstd.checks.archiving import epoch_of
 from svcstd.checks.context import CheckContext, Scope
-from svcstd.checks.records import events_until, record_cases
+from svcstd.checks.records import events_until, records_of_type
 from svcstd.checks.time_limits import event_rows, matches
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import RetentionRule
@@ -93,11 +93,7 @@ def evaluate(rules: Sequence[RetentionRule], scope: Scope, ctx: CheckContext) ->
 
 
 def _evaluate_one(rule: RetentionRule, scope: Scope, ctx: CheckContext) -> pl.DataFrame:
-    rtype = record_type(scope.release, rule.record_type)
-    if rtype is None:
-        reason = f"record type {rule.record_type} is not defined in release {scope.release.version}"
-        return not_evaluable(scope.case_ids, rule.id, reason)
-    selection = record_cases(rtype, scope, ctx, rule.id)
+    selection = records_of_type(rule.record_type, scope, ctx, rule.id)
     out = [selection.unplaceable]
     cases = selection.cases
     if cases.height == 0:
