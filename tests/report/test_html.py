@@ -93,3 +93,19 @@ def test_site_url_makes_manual_links_absolute(result: CheckResult) -> None:
     manual = {a["href"] for a in page.named("a") if not (a["href"] or "").startswith("#")}
     assert "https://handbook.example.org/svc/releases/2025.1/time-limits/#tl-001" in manual
     assert all((h or "").startswith("https://handbook.example.org/svc/") for h in manual)
+
+
+def test_rules_judged_under_two_releases_are_labelled_by_release() -> None:
+    from pathlib import Path
+
+    from svcstd.checks.engine import run_check
+    from svcstd.records import read_records
+    from svcstd.report import html
+    from svcstd.spec import load_standards
+    from svcstd.timecalc import parse_instant
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "checks" / "engine"
+    result = run_check(read_records(fixture / "cases.csv", "svcstd"), load_standards(fixture),
+                       as_of=parse_instant("2026-02-01T00:00:00+08:00"))  # fmt: skip
+    page = html.render(result)
+    assert "TL-001 (2025.1)" in page and "TL-001 (2026.1)" in page

@@ -285,11 +285,13 @@ def view(result: CheckResult, site_url: str | None = None) -> dict[str, Any]:
     """Everything the template prints, already worded and ordered."""
     infos = rules(result)
     evaluated = [i for i in infos if i.evaluated and i.kind != "kpis"]
+    # a rule judged under two releases appears twice: say which release each bar is
+    multi = len(result.judged_by) > 1
     rule_chart = (
         bar_chart(
             [
                 Bar(
-                    i.id,
+                    f"{i.id} ({i.release})" if multi else i.id,
                     i.breach_rate or 0.0,
                     f"{(i.breach_rate or 0.0):.1%} of {i.evaluated}",
                     "bad" if i.counts["fail"] else "good",
