@@ -135,7 +135,7 @@ def _columnar(
     )
     reason = np.where(
         stopped,
-        np.where(late, "stopped after the deadline", None),
+        np.where(late, "stopped after the deadline", ""),
         np.where(late, "still running after the deadline", "not yet due at --as-of"),
     )
     return conform(
@@ -144,7 +144,7 @@ def _columnar(
                 "case_id": frame.get_column("case_id"),
                 "rule_id": rule.id,
                 "outcome": outcome,
-                "reason": pl.Series(reason.tolist(), dtype=pl.Utf8),
+                "reason": pl.Series([r or None for r in reason.tolist()], dtype=pl.Utf8),
                 "observed": observed.astype(np.float64),
                 "target": target.astype(np.float64),
                 "started_at": frame.get_column("start"),
@@ -215,7 +215,13 @@ def _per_case(
     if not rows:
         return empty()
     frame = pl.DataFrame(
-        rows, schema_overrides={"reason": pl.Utf8, "started_at": pl.Int64, "ended_at": pl.Int64, "deadline": pl.Int64}
+        rows,
+        schema_overrides={
+            "reason": pl.Utf8,
+            "started_at": pl.Int64,
+            "ended_at": pl.Int64,
+            "deadline": pl.Int64,
+        },
     )
     instants = [
         (pl.col(c) * 1_000_000).cast(pl.Datetime("us", "UTC")).alias(c)

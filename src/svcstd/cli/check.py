@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -159,7 +160,7 @@ def command(
             click.echo(summary, nl=False)
             click.echo(f"report written to {output}")
     elif isinstance(report, bytes):
-        click.get_binary_stream("stdout").write(report)
+        sys.stdout.buffer.write(report)
     else:
         click.echo(report, nl=False)
     return EXIT_FINDINGS if failing_at(result.verdicts, fail_on) else EXIT_OK
