@@ -13,6 +13,7 @@ where the clock never started, or was cancelled, gets no verdict: the limit did 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -186,7 +187,7 @@ def _per_case(
     kinds = subset.get_column("event").to_list()
     states = subset.get_column("state").to_list()
     bounds = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         case_id = ids[lo]
         clock_events = [ClockEvent(at[i], kinds[i], states[i]) for i in range(lo, hi)]
         result = run_limit(clock_events, rule, cal, as_of=ctx.as_of, trace=False)
