@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.context import CheckContext, Scope, events_until, upto
 from svcstd.checks.selectors import select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
@@ -51,11 +51,6 @@ def with_roles(events: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def upto(events: pl.DataFrame, as_of: int) -> pl.DataFrame:
-    """Events at or before ``as_of`` (``--as-of`` hides what happened later)."""
-    return events.filter(pl.col("at").dt.epoch("s") <= as_of)
-
-
 def allowed_roles(release: Handbook, action: str) -> list[str]:
     """Roles of the release whose ``may`` includes ``action``."""
     return sorted(r.id for r in release.roles if action in r.may)
@@ -85,7 +80,7 @@ def _evaluate_one(
         reason = f"the export never records event {rule.event}"
         out.append(not_evaluable(cases.get_column("case_id"), rule.id, reason))
         return pl.concat(out)
-    events = upto(scope.events.join(cases.select("case_id"), on="case_id", how="semi"), ctx.as_of)
+    events = events_until(scope, cases, ctx)
     done = events.filter(pl.col("event") == rule.event)
     if done.height == 0:
         return pl.concat(out)

@@ -58,3 +58,13 @@ class Scope:
     @cached_property
     def case_ids(self) -> pl.Series:
         return self.cases.get_column("case_id")
+
+
+def upto(events: pl.DataFrame, as_of: int) -> pl.DataFrame:
+    """Events at or before ``as_of`` (``--as-of`` hides what happened later)."""
+    return events.filter(pl.col("at").dt.epoch("s") <= as_of)
+
+
+def events_until(scope: Scope, cases: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
+    """The events of these cases that happened at or before ``as_of``: every evaluator's input."""
+    return upto(scope.events.join(cases.select("case_id"), on="case_id", how="semi"), ctx.as_of)

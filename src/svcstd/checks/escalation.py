@@ -49,8 +49,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from svcstd.checks.authorities import actor_roles, local, upto
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.authorities import actor_roles, local
+from svcstd.checks.context import CheckContext, Scope, upto
 from svcstd.checks.selectors import select
 from svcstd.checks.time_limits import clock_inputs, event_rows, is_simple, matches
 from svcstd.checks.verdicts import conform, empty, not_evaluable

@@ -25,8 +25,8 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.authorities import local, upto
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.authorities import local
+from svcstd.checks.context import CheckContext, Scope, events_until, upto
 from svcstd.checks.selectors import select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
@@ -78,7 +78,7 @@ def _evaluate_one(rule: OwnershipRule, scope: Scope, ctx: CheckContext) -> pl.Da
     cases = selection.cases
     if cases.height == 0:
         return pl.concat(out)
-    events = upto(scope.events.join(cases.select("case_id"), on="case_id", how="semi"), ctx.as_of)
+    events = events_until(scope, cases, ctx)
     present = events.select("case_id").unique().sort("case_id")
     if not ctx.records.has("events.actor"):
         reason = "the export lacks events.actor, so who is responsible cannot be told"

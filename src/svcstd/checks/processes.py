@@ -34,8 +34,8 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.authorities import actor_roles, local, upto, with_roles
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.authorities import actor_roles, local, with_roles
+from svcstd.checks.context import CheckContext, Scope, events_until
 from svcstd.checks.selectors import select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
@@ -97,7 +97,7 @@ def judge(
     reach = successors(process)
     start = process.step(_start(process))
     assert start is not None
-    events = upto(scope.events.join(cases.select("case_id"), on="case_id", how="semi"), ctx.as_of)
+    events = events_until(scope, cases, ctx)
     seen = observed_steps(process, events, known)
     if start.event is not None:
         applies = seen.filter(pl.col("step") == start.id).select("case_id").unique()

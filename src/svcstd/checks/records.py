@@ -39,7 +39,7 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.context import CheckContext, Scope, events_until
 from svcstd.checks.selectors import Selection, select
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.records.schema import CASE_SCHEMA, RecordSet
@@ -103,12 +103,6 @@ def records_of_type(
         reason = f"record type {record_type_id} is not defined in release {scope.release.version}"
         return Selection(scope.cases.clear(), not_evaluable(scope.case_ids, rule_id, reason))
     return record_cases(found, scope, ctx, rule_id)
-
-
-def events_until(scope: Scope, cases: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
-    """The events of these cases that happened at or before ``as_of``."""
-    events = scope.events.join(cases.select("case_id"), on="case_id", how="semi")
-    return events.filter(pl.col("at").dt.epoch("s") <= ctx.as_of)
 
 
 def is_empty(column: str) -> pl.Expr:

@@ -46,8 +46,8 @@ import numpy as np
 import polars as pl
 
 from svcstd.checks.archiving import epoch_of
-from svcstd.checks.context import CheckContext, Scope
-from svcstd.checks.records import events_until, records_of_type
+from svcstd.checks.context import CheckContext, Scope, events_until
+from svcstd.checks.records import records_of_type
 from svcstd.checks.time_limits import event_rows, matches
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import RetentionRule

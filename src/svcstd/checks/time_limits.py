@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.context import CheckContext, Scope, events_until
 from svcstd.checks.selectors import select
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import Condition, TimeLimit
@@ -96,8 +96,7 @@ def clock_inputs(
     rule: TimeLimit, cases: pl.DataFrame, scope: Scope, ctx: CheckContext
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The in-scope cases' events up to ``as_of``, and each started case's first start."""
-    events = scope.events.join(cases.select("case_id"), on="case_id", how="semi")
-    events = events.filter(pl.col("at").dt.epoch("s") <= ctx.as_of)
+    events = events_until(scope, cases, ctx)
     started = (
         events.filter(matches(rule.clock.start)).group_by("case_id").agg(start=pl.col("at").min())
     )
