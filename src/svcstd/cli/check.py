@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -52,8 +53,47 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         yield tell
 
 
+def _database(
+    records: tuple[str, ...], db: str | None, table: str | None, query: str | None
+) -> str | None:
+    """The database URL when records come from --db (or $SVCSTD_DB_URL), else None."""
+    if table is None and query is None:
+        if db is not None:
+            raise SvcstdError(Problem("--db", "name what to read: --table NAME or --query SQL"))
+        if not records:
+            raise SvcstdError(
+                Problem("svcstd check", "no records: export files, or --db with --table or --query")
+            )
+        return None
+    if table is not None and query is not None:
+        raise SvcstdError(Problem("--table", "give --table or --query, not both"))
+    if records:
+        raise SvcstdError(
+            Problem("--db", "give export files or a database, not both (check each in its own run)")
+        )
+    url = db or os.environ.get("SVCSTD_DB_URL")
+    if not url:
+        raise SvcstdError(Problem("--db", "--table and --query need --db URL (or $SVCSTD_DB_URL)"))
+    return url
+
+
 @click.command("check")
-@click.argument("records", nargs=-1, required=True, type=click.Path())
+@click.argument("records", nargs=-1, type=click.Path())
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Read records from this database (SQLAlchemy URL) instead of files; default: "
+    "$SVCSTD_DB_URL. Needs --table or --query.",
+)
+@click.option("--table", metavar="NAME", help="With --db: the table (or SCHEMA.TABLE) to read.")
+@click.option("--query", metavar="SQL", help="With --db: a SELECT whose rows are the records.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=10_000,
+    show_default=True,
+    help="With --db: rows fetched per round trip.",
+)
 @click.option(
     "--profile",
     "-p",
@@ -116,6 +156,10 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 @run
 def command(
     records: tuple[str, ...],
+    db: str | None,
+    table: str | None,
+    query: str | None,
+    batch_size: int,
     profile: str,
     standards: str,
     as_of: str | None,
@@ -129,7 +173,11 @@ def command(
     include_draft: bool,
     evidence_cap: int,
 ) -> int:
-    """Check exported RECORDS (CSV, JSONL, Parquet, XLSX, XES; gzip ok) against the standards."""
+    """Check exported RECORDS (CSV, JSONL, Parquet, XLSX, XES; gzip ok) against the standards.
+
+    Or read the records from a database: --db URL with --table NAME or --query SQL.
+    """
+    source = _database(records, db, table, query)
     loaded = load_standards(standards)
     if release is not None:
         loaded.get(release)
@@ -141,7 +189,13 @@ def command(
         )
     with _progress() as tell:
         tell("reading records", 0, 1)
-        recordset = read_records(list(records), profile)
+        if source is None:
+            recordset = read_records(list(records), profile)
+        else:  # imported here: file-only runs do not load SQLAlchemy
+            from svcstd.records.sql import read_records_sql
+
+            recordset = read_records_sql(source, profile, table=table, query=query,
+                                         batch_size=batch_size)  # fmt: skip
         result = run_check(
             recordset,
             loaded,

@@ -36,6 +36,8 @@ from svcstd.records.schema import (
 from svcstd.records.timestamps import TimestampProblem, choose_formats, to_utc
 
 FILE = "__file"
+#: Optional raw column naming a row's key (``id=17``), shown in errors after the row number.
+KEY = "__key"
 RANK = "__rank"
 EMIT = "__emit"
 CASE = "case_id"
@@ -62,9 +64,19 @@ def read_records(paths: str | Path | Sequence[str | Path], profile: str | Path |
             raise SvcstdError(Problem(name, "the same file is given twice"))
         seen.add(real)
         tables.append(read_table(Path(path), name, prof, require(name, prof)))
+    return records_from_tables(tables, prof)
+
+
+def records_from_tables(tables: Sequence[RawTable], profile: Profile) -> RecordSet:
+    """Map raw tables (from files, or from a database: :mod:`svcstd.records.sql`) with a profile.
+
+    A table's frame may carry ``__key`` (text such as ``id=17``): errors about a row then name
+    it after the row number.
+    """
     frames = [t.frame.with_columns(pl.lit(i, pl.Int64).alias(FILE)) for i, t in enumerate(tables)]
     raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
-    return _Mapper(raw, shown, prof).run(tuple(t.source for t in tables))
+    sources = tuple(t.source for t in tables)
+    return _Mapper(raw, [s.path for s in sources], profile).run(sources)
 
 
 class _Mapper:
@@ -77,7 +89,8 @@ class _Mapper:
 
     def fail_at(self, position: int, column: str | None, message: str) -> SvcstdError:
         row = self.raw.row(position, named=True)
-        where = f"row {row[ROW]}" + (f", column {column!r}" if column else "")
+        where = f"row {row[ROW]}" + (f" ({row[KEY]})" if row.get(KEY) else "")
+        where += f", column {column!r}" if column else ""
         return SvcstdError(Problem(self.files[row[FILE]], f"{where}: {message}"))
 
     def first_true(self, mask: pl.Series) -> int | None:
