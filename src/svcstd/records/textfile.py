@@ -8,6 +8,10 @@ export is, that
 * decodes with the profile's encoding — or, for ``auto``, UTF-8 (with or without BOM) and, if
   that fails, GB18030 — and names the physical line of the first undecodable byte;
 * refuses NUL bytes (a binary or UTF-16 file, or a damaged export), naming the line;
+* refuses a line longer than :data:`MAX_LINE_BYTES` (a damaged export, or not a line-based
+  file) as soon as it is seen, so a 2 GB line costs one chunk of memory, not 2 GB;
+* refuses a file whose lines mix encodings (UTF-8 text on one line, GBK on another) rather
+  than decoding the UTF-8 lines as GB18030 mojibake;
 * refuses an empty file.
 
 When the bytes can be handed to Polars as they are (plain UTF-8) the original file is used and
@@ -20,6 +24,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Iterator
@@ -31,8 +36,12 @@ from typing import BinaryIO
 from svcstd.errors import Problem, SvcstdError
 
 CHUNK = 8 * 1024 * 1024
+#: The longest line a text export may have (one row; a quoted multi-line cell counts per line).
+#: Must be at least CHUNK: lines that fit in one chunk are never measured.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = codecs.BOM_UTF8
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,10 @@ class Prepared:
 
 
 class _WrongEncoding(Exception):
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int, reason: str, text_line: int | None = None) -> None:
         self.line = line
         self.reason = reason
+        self.text_line = text_line  # the first line with non-ASCII text that did decode
 
 
 def _open(path: Path) -> tuple[BinaryIO, bool]:
@@ -76,6 +86,8 @@ def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
     stream, _ = _open(path)
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     lines = 0  # newlines seen before the current chunk
+    run = 0  # bytes since the last newline (the current line's length so far)
+    text_line: int | None = None  # the first line with non-ASCII text in this encoding
     had_bom = False
     nonblank = False
     first = True
@@ -92,6 +104,22 @@ def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
                 raise SvcstdError(
                     Problem(shown, "NUL byte in a text export (a binary or UTF-16 file?)", line)
                 )
+            first_nl = chunk.find(b"\n")
+            if first_nl < 0:
+                run += len(chunk)
+            else:
+                run += first_nl
+            if run > MAX_LINE_BYTES:
+                raise SvcstdError(
+                    Problem(
+                        shown,
+                        f"line longer than {MAX_LINE_BYTES} bytes (a damaged export, "
+                        "or not a line-based file?)",
+                        lines + 1,
+                    )
+                )
+            if first_nl >= 0:
+                run = len(chunk) - chunk.rfind(b"\n") - 1
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
@@ -99,7 +127,13 @@ def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
                 # part of one unfinished character, so they hold no newline.
                 line = lines + exc.object.count(b"\n", 0, exc.start) + 1
                 bad = exc.object[exc.start : exc.end].hex(" ")
-                raise _WrongEncoding(line, f"byte(s) {bad}") from None
+                if text_line is None:
+                    good = exc.object[: exc.start].decode(encoding, "replace")
+                    if not good.isascii():
+                        text_line = lines + _first_non_ascii_line(good)
+                raise _WrongEncoding(line, f"byte(s) {bad}", text_line) from None
+            if text_line is None and not text.isascii():
+                text_line = lines + _first_non_ascii_line(text)
             lines += chunk.count(b"\n")
             if not nonblank and text.strip():
                 nonblank = True
@@ -143,9 +177,20 @@ def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
                 had_bom = _pass(path, shown, codec, None)
                 target = path  # Polars strips a UTF-8 BOM itself
         except _WrongEncoding as exc:
-            failures.append((enc, exc))
             if temp is not None:
                 temp.unlink(missing_ok=True)
+            mixed = exc.text_line is not None and exc.text_line < exc.line
+            if encoding == "auto" and codec == "utf-8" and mixed:
+                # Earlier lines held real UTF-8 text: GB18030 would turn them into mojibake.
+                raise SvcstdError(
+                    Problem(
+                        shown,
+                        f"mixed encodings: line {exc.text_line} is UTF-8 text but this line is "
+                        f"not ({exc.reason}); re-export the file in one encoding",
+                        exc.line,
+                    )
+                ) from None
+            failures.append((enc, exc))
             continue
         except BaseException:
             if temp is not None:
@@ -159,9 +204,13 @@ def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
                 temp.unlink(missing_ok=True)
         return
     if len(failures) == 1:
-        enc, exc = failures[0]
+        enc, wrong = failures[0]
         raise SvcstdError(
-            Problem(shown, f"not valid {_label(enc)} text: {exc.reason} (set the profile's encoding)", exc.line)
+            Problem(
+                shown,
+                f"not valid {_label(enc)} text: {wrong.reason} (set the profile's encoding)",
+                wrong.line,
+            )
         )
     (e1, x1), (e2, x2) = failures
     raise SvcstdError(
@@ -172,6 +221,12 @@ def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
             x1.line,
         )
     )
+
+
+def _first_non_ascii_line(text: str) -> int:
+    """1-based line (within ``text``) of its first non-ASCII character."""
+    found = _NON_ASCII.search(text)
+    return text.count("\n", 0, found.start() if found else len(text)) + 1
 
 
 def _label(enc: str) -> str:
