@@ -12,15 +12,25 @@ from svcstd.spec.schema import render, spec_schema, waiver_schema
 @click.command("schema")
 @click.option("--waivers", is_flag=True, help="Print the schema of a waivers file instead.")
 @click.option(
+    "--comparison",
+    is_flag=True,
+    help="Print the schema of the JSON check report's 'comparison' section (--compare-release).",
+)
+@click.option(
     "--check",
     "check_path",
     type=click.Path(dir_okay=False),
     help="Exit 1 if this committed schema file differs from the model (CI drift check).",
 )
 @run
-def command(waivers: bool, check_path: str | None) -> int:
+def command(waivers: bool, comparison: bool, check_path: str | None) -> int:
     """Print the JSON Schema that every standards YAML file validates against."""
-    text = render(waiver_schema() if waivers else spec_schema())
+    if comparison:
+        from svcstd.report.comparison import json_schema
+
+        text = json_schema()
+    else:
+        text = render(waiver_schema() if waivers else spec_schema())
     if check_path:
         try:
             with open(check_path, encoding="utf-8") as fh:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from svcstd.checks.compare import Comparison
 from svcstd.checks.engine import CheckResult
 from svcstd.report import csv_report, github, html, json_report, junit, sarif, text, xlsx
 
@@ -34,6 +35,28 @@ REPORTERS: dict[str, Reporter] = {
     "github": github.render,
     "html": html.render,
     "xlsx": xlsx.render,
+}
+
+
+class ComparingReporter(Protocol):
+    """A reporter that can also show a what-if comparison (``--compare-release``)."""
+
+    def __call__(
+        self,
+        result: CheckResult,
+        *,
+        site_url: str | None = None,
+        comparison: Comparison | None = None,
+    ) -> str: ...
+
+
+#: Formats that show a what-if comparison; the others refuse ``--compare-release`` (exit 2):
+#: a verdict table (CSV, XLSX), a test report (JUnit) or a findings log (SARIF, GitHub) has no
+#: place for "before and after".
+COMPARING: dict[str, ComparingReporter] = {
+    "text": text.render,
+    "json": json_report.render,
+    "html": html.render,
 }
 
 #: Formats whose output is binary (the CLI requires --output for them).

@@ -26,7 +26,9 @@ import polars as pl
 from markupsafe import Markup
 
 from svcstd import __version__
+from svcstd.checks.compare import Comparison
 from svcstd.checks.engine import CheckResult
+from svcstd.report import comparison as what_if
 from svcstd.report.sarif import absolute
 from svcstd.report.summary import (
     RuleInfo,
@@ -281,7 +283,29 @@ def _kpis(result: CheckResult, infos: list[RuleInfo], site_url: str | None) -> l
     return out
 
 
-def view(result: CheckResult, site_url: str | None = None) -> dict[str, Any]:
+def _comparison(
+    comparison: Comparison | None, result: CheckResult, site_url: str | None
+) -> dict[str, Any] | None:
+    """The what-if section's view (``--compare-release``), or None without a comparison."""
+    if comparison is None:
+        return None
+    hrefs = {i.id: absolute(i.url, site_url) or i.url for i in rules(result) if i.url is not None}
+    return {
+        "heading": what_if.heading(comparison),
+        "totals": what_if.totals_line(comparison),
+        "old": comparison.old_release,
+        "new": comparison.new_label,
+        "rules": [(row, hrefs.get(row.rule_id)) for row in what_if.rule_rows(comparison)],
+        "newly_fail": what_if.case_lists(comparison, "newly_fail"),
+        "newly_pass": what_if.case_lists(comparison, "newly_pass"),
+        "kpis": what_if.kpi_rows(comparison),
+        "cap": comparison.cap,
+    }
+
+
+def view(
+    result: CheckResult, site_url: str | None = None, comparison: Comparison | None = None
+) -> dict[str, Any]:
     """Everything the template prints, already worded and ordered."""
     infos = rules(result)
     evaluated = [i for i in infos if i.evaluated and i.kind != "kpis"]
@@ -335,9 +359,16 @@ def view(result: CheckResult, site_url: str | None = None) -> dict[str, Any]:
         "channel_chart": _breach_chart(breach_by(result, "channel"), "Breach rate per channel"),
         "kpis": _kpis(result, infos, site_url),
         "worst": worst,
+        "comparison": _comparison(comparison, result, site_url),
     }
 
 
-def render(result: CheckResult, *, site_url: str | None = None) -> str:
-    """The HTML document; manual links are relative unless ``site_url`` is given."""
-    return _ENV.get_template("report.html.j2").render(view(result, site_url))
+def render(
+    result: CheckResult, *, site_url: str | None = None, comparison: Comparison | None = None
+) -> str:
+    """The HTML document; manual links are relative unless ``site_url`` is given.
+
+    With a ``comparison`` (``--compare-release``) a "What if" section shows the per-rule
+    deltas, the cases that flip and the KPIs before and after.
+    """
+    return _ENV.get_template("report.html.j2").render(view(result, site_url, comparison))

@@ -14,7 +14,9 @@ from typing import Any
 import polars as pl
 
 from svcstd import __version__
+from svcstd.checks.compare import Comparison
 from svcstd.checks.engine import CheckResult
+from svcstd.report import comparison as what_if
 from svcstd.report.summary import per_rule, totals
 from svcstd.timecalc import iso
 
@@ -31,9 +33,14 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def document(result: CheckResult) -> dict[str, Any]:
-    """The report as plain data (also the basis of other machine-readable reporters)."""
-    return {
+def document(result: CheckResult, comparison: Comparison | None = None) -> dict[str, Any]:
+    """The report as plain data (also the basis of other machine-readable reporters).
+
+    With a ``comparison`` (``--compare-release``) the document gains a ``comparison`` section
+    (:mod:`svcstd.report.comparison`, ``schema/svcstd-comparison.schema.json``); the rest of
+    the document is the run's own report, unchanged.
+    """
+    doc: dict[str, Any] = {
         "svcstd": __version__,
         "as_of": iso(result.as_of, "UTC").replace("+00:00", "Z"),
         "profile": result.records.profile,
@@ -67,8 +74,14 @@ def document(result: CheckResult) -> dict[str, Any]:
         ],
         "evidence_cap_per_rule": result.evidence_cap,
     }
+    if comparison is not None:
+        doc["comparison"] = what_if.document(comparison)
+    return doc
 
 
-def render(result: CheckResult, *, site_url: str | None = None) -> str:
+def render(
+    result: CheckResult, *, site_url: str | None = None, comparison: Comparison | None = None
+) -> str:
     """The JSON document (sorted keys, one space indent); ``site_url`` is not used."""
-    return json.dumps(document(result), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    doc = document(result, comparison)
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from svcstd.checks.compare import Comparison
 from svcstd.checks.engine import CheckResult
+from svcstd.report import comparison as what_if
 from svcstd.report.summary import per_rule, top_reasons, totals
 from svcstd.timecalc import iso
 
@@ -26,8 +28,17 @@ from svcstd.timecalc import iso
 REASONS_PER_RULE = 3
 
 
-def render(result: CheckResult, *, width: int = 120, site_url: str | None = None) -> str:
-    """The summary as plain text ``width`` columns wide (``site_url`` is not used)."""
+def render(
+    result: CheckResult,
+    *,
+    width: int = 120,
+    site_url: str | None = None,
+    comparison: Comparison | None = None,
+) -> str:
+    """The summary as plain text ``width`` columns wide (``site_url`` is not used).
+
+    With a ``comparison`` (``--compare-release``) the what-if section follows the summary.
+    """
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, highlight=False, color_system=None, soft_wrap=False)
 
@@ -91,5 +102,83 @@ def render(result: CheckResult, *, width: int = 120, site_url: str | None = None
             for i, (reason, count) in enumerate(rows):
                 why.add_row(label if i == 0 else "", str(count), escape(reason))
         console.print(why)
+    if comparison is not None:
+        _comparison(console, comparison)
     # Rich pads table cells to the column width; trailing blanks only make diffs noisy.
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def _comparison(console: Console, comparison: Comparison) -> None:
+    """The what-if section: per-rule deltas, the cases that flip, rules and KPIs that differ."""
+
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False)
+
+    say("")
+    say(what_if.heading(comparison))
+    say(what_if.totals_line(comparison))
+    table = Table(show_edge=False, pad_edge=False)
+    for col, justify in (
+        ("rule", "left"),
+        ("in", "left"),
+        ("pass", "right"),
+        ("fail", "right"),
+        ("n/e", "right"),
+        ("+fail", "right"),
+        ("+pass", "right"),
+        ("still", "right"),
+        ("other changes", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in what_if.rule_rows(comparison):
+        table.add_row(
+            row.rule_id,
+            row.present,
+            row.passes,
+            row.fails,
+            row.not_evaluable,
+            row.newly_fail,
+            row.newly_pass,
+            row.still_fail,
+            row.other,
+        )
+    console.print(table)
+    new = comparison.new_label
+    for change, title in (
+        ("newly_fail", f"Newly failing under {new} (were passing or not evaluable):"),
+        ("newly_pass", f"Newly passing under {new} (were failing):"),
+    ):
+        lists = what_if.case_lists(comparison, change)
+        if lists:
+            say("")
+            say(title)
+            for rule_id, total, ids in lists:
+                say(f"  {rule_id} ({total}): {ids}")
+    for side, rules in (
+        (comparison.old_release, comparison.only_old),
+        (new, comparison.only_new),
+    ):
+        if rules:
+            say("")
+            say(f"Rules only in {side}:")
+            for d in rules:
+                counts = d.old_counts if d.present == "old" else d.new_counts
+                tally = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in counts.items() if n)
+                say(f"  {d.rule_id} {d.title}: {tally or 'no verdicts'}")
+    kpis = what_if.kpi_rows(comparison)
+    if kpis:
+        say("")
+        say(f"KPIs before ({comparison.old_release}) and after ({new}):")
+        rows = Table(show_edge=False, pad_edge=False, show_header=False, box=None)
+        for _ in range(6):
+            rows.add_column(no_wrap=True)
+        for k in kpis:
+            rows.add_row(
+                k.rule_id,
+                escape(k.where),
+                escape(f"{k.old_value or '—'} (target {k.old_target or '—'}) {k.old_outcome}"),
+                "→",
+                escape(f"{k.new_value or '—'} (target {k.new_target or '—'}) {k.new_outcome}"),
+                k.change,
+            )
+        console.print(rows)
