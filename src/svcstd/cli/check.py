@@ -14,12 +14,13 @@ import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from svcstd.checks.compare import replay
 from svcstd.checks.engine import EVIDENCE_CAP, run_check
 from svcstd.cli.base import run
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
 from svcstd.io import write_atomically
 from svcstd.records import read_records
-from svcstd.report import REPORTERS
+from svcstd.report import COMPARING, REPORTERS
 from svcstd.spec import load_standards
 from svcstd.spec.loader import validate_file
 from svcstd.spec.model import WaiverFile
@@ -117,6 +118,12 @@ def _database(
     help="Judge every case by this release instead of the one in force when it was opened.",
 )
 @click.option(
+    "--compare-release",
+    metavar="OLD",
+    help="What-if replay: also judge every case by release OLD and report per rule what "
+    "would newly fail or pass, and KPIs before and after (formats text, json, html).",
+)
+@click.option(
     "--waivers", type=click.Path(dir_okay=False), help="YAML file of waivers for this audit."
 )
 @click.option(
@@ -164,6 +171,7 @@ def command(
     standards: str,
     as_of: str | None,
     release: str | None,
+    compare_release: str | None,
     waivers: str | None,
     fmt: str,
     output: str | None,
@@ -181,6 +189,16 @@ def command(
     loaded = load_standards(standards)
     if release is not None:
         loaded.get(release)
+    if compare_release is not None:
+        loaded.get(compare_release)
+        if fmt not in COMPARING:
+            raise SvcstdError(
+                Problem(
+                    "--compare-release",
+                    f"the {fmt} format cannot show a comparison; use "
+                    + ", ".join(sorted(COMPARING)),
+                )
+            )
     now = parse_instant(as_of) if as_of else int(time.time())
     waiver_list = validate_file(Path(waivers), WaiverFile).waivers if waivers else []  # type: ignore[attr-defined]
     if output is None and fmt == "xlsx":
@@ -196,21 +214,43 @@ def command(
 
             recordset = read_records_sql(source, profile, table=table, query=query,
                                          batch_size=batch_size)  # fmt: skip
-        result = run_check(
-            recordset,
-            loaded,
-            as_of=now,
-            release=release,
-            waivers=waiver_list,
-            include_draft=include_draft,
-            evidence_cap=evidence_cap,
-            progress=tell,
-        )
-    report = REPORTERS[fmt](result, site_url=site_url)
+        comparison = None
+        if compare_release is None:
+            result = run_check(
+                recordset,
+                loaded,
+                as_of=now,
+                release=release,
+                waivers=waiver_list,
+                include_draft=include_draft,
+                evidence_cap=evidence_cap,
+                progress=tell,
+            )
+        else:  # the run as usual, and the same cases again under the old release
+            replayed = replay(
+                recordset,
+                loaded,
+                old=compare_release,
+                as_of=now,
+                release=release,
+                waivers=waiver_list,
+                include_draft=include_draft,
+                evidence_cap=evidence_cap,
+                progress=tell,
+            )
+            result, comparison = replayed.new, replayed.comparison
+    if comparison is not None:
+        report: str | bytes = COMPARING[fmt](result, site_url=site_url, comparison=comparison)
+    else:
+        report = REPORTERS[fmt](result, site_url=site_url)
     if output:
         write_atomically(Path(output), report)
         if not quiet:  # the report went to a file: still tell the person at the terminal
-            summary = report if fmt == "text" else REPORTERS["text"](result, site_url=site_url)
+            summary = (
+                report
+                if fmt == "text"
+                else COMPARING["text"](result, site_url=site_url, comparison=comparison)
+            )
             click.echo(summary, nl=False)
             click.echo(f"report written to {output}")
     elif isinstance(report, bytes):

@@ -20,9 +20,9 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from svcstd.cli import check, diff, generate, lint, render, rules, schema, summary
+    from svcstd.cli import check, diff, generate, lint, render, rules, schema, summary, trend
 
-    for module in (check, diff, generate, lint, render, rules, schema, summary):
+    for module in (check, diff, generate, lint, render, rules, schema, summary, trend):
         cli.add_command(module.command)
     try:  # the business-time command lands with the time engine
         from svcstd.cli import due
