@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from svcstd.errors import Problem, SpecError
 from svcstd.spec.model import LOC_KEY, SECTIONS, Handbook, Loc, SpecFile
@@ -147,6 +148,8 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Path_, 
         line = text[: text.index("\0")].count("\n") + 1
         raise SpecError(Problem(name, "NUL byte in a spec file", line))
     try:
+        if "*" in text:  # aliases: refuse one that refers to a node containing it
+            _refuse_circular(_yaml().compose(text), name)
         tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -169,6 +172,48 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Path_, 
     except RecursionError:
         raise SpecError(Problem(name, "YAML nesting is too deep")) from None
     return data, conv.positions
+
+
+def _refuse_circular(root: Node | None, name: str) -> None:
+    """Raise when an alias sits inside the node it refers to (``&r [*r]``).
+
+    ruamel would quietly load such an alias as null, and the error would then be a puzzling
+    "got None". The walk visits each node once (aliases share nodes), so an alias bomb costs
+    no more than its text.
+    """
+    done: set[int] = set()
+    open_: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            open_.discard(id(node))
+            done.add(id(node))
+            continue
+        if id(node) in done:
+            continue
+        open_.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, MappingNode):
+            children = [c for pair in node.value for c in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        for child in children:
+            if id(child) in open_:
+                mark = child.start_mark
+                anchor = f" &{child.anchor}" if getattr(child, "anchor", None) else ""
+                raise SpecError(
+                    Problem(
+                        name,
+                        f"circular reference: the node anchored here{anchor} contains an alias "
+                        "to itself",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                )
+            stack.append((child, False))
 
 
 # --------------------------------------------------------------------------------------------
