@@ -18,6 +18,8 @@ from svcstd.checks.compare import replay
 from svcstd.checks.engine import EVIDENCE_CAP, run_check
 from svcstd.cli.base import run
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
+from svcstd.history import record_check
+from svcstd.history import validate as validate_history
 from svcstd.io import write_atomically
 from svcstd.records import read_records
 from svcstd.report import COMPARING, REPORTERS
@@ -160,6 +162,24 @@ def _database(
     show_default=True,
     help="Failures explained in full per rule (totals are always exact).",
 )
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False),
+    help="Record this run in this SQLite audit history (created when missing).",
+)
+@click.option(
+    "--fail-on-regression",
+    is_flag=True,
+    help="Exit 1 when a rule's pass rate is lower than in the last run recorded in --history "
+    "for the same profile.",
+)
+@click.option(
+    "--regression-tolerance",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Percentage points a pass rate may drop before it counts as a regression.",
+)
 @run
 def command(
     records: tuple[str, ...],
@@ -180,12 +200,21 @@ def command(
     quiet: bool,
     include_draft: bool,
     evidence_cap: int,
+    history: str | None,
+    fail_on_regression: bool,
+    regression_tolerance: float,
 ) -> int:
     """Check exported RECORDS (CSV, JSONL, Parquet, XLSX, XES; gzip ok) against the standards.
 
     Or read the records from a database: --db URL with --table NAME or --query SQL.
     """
     source = _database(records, db, table, query)
+    if history:
+        validate_history(history)  # refuse a file we could not record into before the work
+    elif fail_on_regression:
+        raise SvcstdError(
+            Problem("--fail-on-regression", "needs --history FILE (the runs to compare with)")
+        )
     loaded = load_standards(standards)
     if release is not None:
         loaded.get(release)
@@ -257,4 +286,16 @@ def command(
         sys.stdout.buffer.write(report)
     else:
         click.echo(report, nl=False)
-    return EXIT_FINDINGS if failing_at(result.verdicts, fail_on) else EXIT_OK
+    code = EXIT_FINDINGS if failing_at(result.verdicts, fail_on) else EXIT_OK
+    if history:
+        code = record_check(
+            history,
+            result,
+            exit_code=code,
+            exports=records,
+            release=release,
+            include_draft=include_draft,
+            gate=fail_on_regression,
+            tolerance=regression_tolerance,
+        )
+    return code
