@@ -78,7 +78,9 @@ PathArg = str | os.PathLike[str]
 #: seconds.
 Instant = str | dt.datetime | int
 #: Report formats of :meth:`CheckResult.report` whose output is text.
-TextFormat = Literal["text", "json", "csv", "junit", "sarif", "github", "html"]
+TextFormat = Literal["text", "json", "junit", "sarif", "github", "html"]
+#: Report formats whose output is bytes: CSV (UTF-8 with a byte-order mark, CRLF) and XLSX.
+BinaryFormat = Literal["csv", "xlsx"]
 #: ``fail_on`` levels, as ``svcstd check --fail-on``.
 FailOn = Literal["error", "warning", "info", "never"]
 
@@ -247,15 +249,15 @@ class CheckResult:
     def report(self, fmt: TextFormat = "text", *, site_url: str | None = None) -> str: ...
 
     @overload
-    def report(self, fmt: Literal["xlsx"], *, site_url: str | None = None) -> bytes: ...
+    def report(self, fmt: BinaryFormat, *, site_url: str | None = None) -> bytes: ...
 
     @overload
     def report(self, fmt: str, *, site_url: str | None = None) -> str | bytes: ...
 
     def report(self, fmt: str = "text", *, site_url: str | None = None) -> str | bytes:
         """The report in ``fmt`` (one of :data:`FORMATS`), exactly as ``svcstd check --format``
-        writes it: text for every format but ``xlsx`` (bytes). ``site_url`` makes the HTML and
-        SARIF reports link rules to the published manual."""
+        writes it: ``str``, but ``bytes`` for ``csv`` and ``xlsx``. ``site_url`` makes the HTML
+        and SARIF reports link rules to the published manual."""
         if fmt not in REPORTERS:
             raise SvcstdError(
                 Problem("report", f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
