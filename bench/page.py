@@ -206,8 +206,9 @@ def render() -> Path:
     runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     runs.sort(key=lambda r: r["date"], reverse=True)
     body = [MARKER, INTRO.strip(), "", "Reproduce:", "", "```sh",
-            ".venv/bin/pip install -e '.[bench]'   # duckdb, pm4py (AGPL: benchmark only)",
-            ".venv/bin/python -m bench run --sizes 1e5,1e6,1e7 --quick",
+            "python3 -m venv build/bench/venv   # pm4py is AGPL-3.0: a separate environment",
+            "build/bench/venv/bin/pip install -e '.[bench]'",
+            "build/bench/venv/bin/python -m bench run --sizes 1e5,1e6,1e7 --quick",
             "```", ""]  # fmt: skip
     body += [section(r) for r in runs] or ["No run recorded yet."]
     write_atomically(PAGE, head + "\n".join(body).rstrip() + "\n")
