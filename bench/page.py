@@ -123,6 +123,8 @@ def section(res: dict[str, Any]) -> str:
         f"- machine: {m['cpu']}, {m['cores']} cores, {m['ram_bytes'] / 2**30:.0f} GiB RAM",
         f"- Python {v['python']}, polars {v['polars']}, pyarrow {v['pyarrow']}, "
         f"DuckDB {v.get('duckdb') or 'not installed'}, pm4py {v.get('pm4py') or 'not installed'}",
+        f"- load average (1, 5, 15 min) at the start {m.get('load_average')}, at the end "
+        f"{m.get('load_average_end')}: on a shared machine, figures under load are slower",
         f"- median of {res['repeat']} runs"
         + (" (1 run at 10^7 events: `--quick`)" if res.get("quick") else ""),
         "",

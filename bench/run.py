@@ -166,8 +166,10 @@ def machine() -> dict[str, Any]:
             versions[name] = None
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                          text=True, cwd=ROOT).stdout.strip()  # fmt: skip
+    # The machine may be shared: the load average says how busy it was when the run began.
     return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(), "ram_bytes": mem,
-            "versions": versions, "commit": git}  # fmt: skip
+            "versions": versions, "commit": git,
+            "load_average": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
 
 
 def have(module: str) -> bool:
@@ -285,6 +287,7 @@ def run(
             row["comparisons"] = comp
             results["sizes"].append(row)
     shutil.rmtree(BUILD / "out", ignore_errors=True)
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
