@@ -159,11 +159,10 @@ class Comparison:
 
     @property
     def new_label(self) -> str:
-        """``2026.1``, or ``the release in force (2025.1: 3 cases, 2026.1: 5 cases)``."""
+        """``2026.1``, or ``the release in force`` when the run used several."""
         if len(self.new_releases) == 1:
             return next(iter(self.new_releases))
-        parts = ", ".join(f"{v}: {n} cases" for v, n in self.new_releases.items())
-        return f"the release in force ({parts})" if parts else "no release"
+        return "the release in force"
 
     @property
     def only_old(self) -> list[RuleDelta]:

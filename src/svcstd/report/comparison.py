@@ -205,8 +205,11 @@ PRESENT_WORDS = {"both": "both", "old": "old only", "new": "new only"}
 
 def heading(comparison: Comparison) -> str:
     """``What if: release 2025.1 → 2026.1, 9 cases judged both ways`` (and who is left out)."""
+    new = comparison.new_label
+    if len(comparison.new_releases) > 1:
+        new += " (" + ", ".join(f"{v}: {n} cases" for v, n in comparison.new_releases.items()) + ")"
     text = (
-        f"What if: release {comparison.old_release} → {comparison.new_label}, "
+        f"What if: release {comparison.old_release} → {new}, "
         f"{comparison.cases} cases judged both ways"
     )
     if comparison.not_judged:
@@ -248,10 +251,16 @@ def _other(delta: RuleDelta) -> str:
     )
 
 
-def rule_rows(comparison: Comparison) -> list[RuleRow]:
-    """The per-rule delta table: outcome counts before → after and the change counts."""
+def rule_rows(comparison: Comparison, *, changed_only: bool = False) -> list[RuleRow]:
+    """The per-rule delta table: outcome counts before → after and the change counts.
+
+    ``changed_only`` leaves out rules whose verdicts are all the same (the terminal shows only
+    what differs and counts the rest; the HTML report shows every rule, the same ones muted).
+    """
     rows = []
     for d in comparison.rules:
+        if changed_only and not d.changed:
+            continue
         old_fail = d.old_counts["fail"] + d.old_counts["waived"]
         new_fail = d.new_counts["fail"] + d.new_counts["waived"]
         rows.append(
@@ -305,8 +314,21 @@ class KpiRow:
     change: str
 
 
+def kpi_changed(k: KpiDelta) -> bool:
+    """Whether the KPI's value, target or outcome differs between the two sides."""
+    return (k.old_outcome, k.old_observed, k.old_target) != (
+        k.new_outcome,
+        k.new_observed,
+        k.new_target,
+    )
+
+
 def kpi_rows(comparison: Comparison) -> list[KpiRow]:
-    """KPI values, targets and outcomes before and after, per period and group."""
+    """KPI periods whose value, target or outcome differs, before and after.
+
+    The periods that are the same under both releases are only counted
+    (:func:`kpi_same`); the JSON report lists every period.
+    """
 
     def outcome(value: str | None) -> str:
         return "—" if value is None else value.replace("_", " ")
@@ -327,4 +349,15 @@ def kpi_rows(comparison: Comparison) -> list[KpiRow]:
             change=CHANGE_WORDS[k.change],
         )
         for k in comparison.kpis
+        if kpi_changed(k)
     ]
+
+
+def kpi_same(comparison: Comparison) -> int:
+    """KPI periods with the same value, target and outcome under both releases."""
+    return sum(not kpi_changed(k) for k in comparison.kpis)
+
+
+def rules_same(comparison: Comparison) -> int:
+    """Rules defined by both sides that give every case the same verdict."""
+    return sum(not d.changed for d in comparison.rules)

@@ -299,6 +299,7 @@ def _comparison(
         "newly_fail": what_if.case_lists(comparison, "newly_fail"),
         "newly_pass": what_if.case_lists(comparison, "newly_pass"),
         "kpis": what_if.kpi_rows(comparison),
+        "kpis_same": what_if.kpi_same(comparison),
         "cap": comparison.cap,
     }
 

@@ -130,7 +130,7 @@ def _comparison(console: Console, comparison: Comparison) -> None:
         ("other changes", "left"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for row in what_if.rule_rows(comparison):
+    for row in what_if.rule_rows(comparison, changed_only=True):
         table.add_row(
             row.rule_id,
             row.present,
@@ -142,7 +142,10 @@ def _comparison(console: Console, comparison: Comparison) -> None:
             row.still_fail,
             row.other,
         )
-    console.print(table)
+    if any(d.changed for d in comparison.rules):
+        console.print(table)
+    if same := what_if.rules_same(comparison):
+        say(f"{same} rules give every case the same verdict under both releases.")
     new = comparison.new_label
     for change, title in (
         ("newly_fail", f"Newly failing under {new} (were passing or not evaluable):"),
@@ -166,9 +169,13 @@ def _comparison(console: Console, comparison: Comparison) -> None:
                 tally = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in counts.items() if n)
                 say(f"  {d.rule_id} {d.title}: {tally or 'no verdicts'}")
     kpis = what_if.kpi_rows(comparison)
-    if kpis:
+    if kpis or comparison.kpis:
         say("")
-        say(f"KPIs before ({comparison.old_release}) and after ({new}):")
+        same = what_if.kpi_same(comparison)
+        say(
+            f"KPIs before ({comparison.old_release}) and after ({new}): {len(kpis)} periods "
+            f"differ, {same} are the same"
+        )
         rows = Table(show_edge=False, pad_edge=False, show_header=False, box=None)
         for _ in range(6):
             rows.add_column(no_wrap=True)
