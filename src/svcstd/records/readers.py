@@ -143,15 +143,17 @@ def _csv_problem(
         reader = csv.reader(fh, delimiter=profile.delimiter)
         try:
             next(reader, None)
+            start = reader.line_num + 1
             for row_no, row in enumerate(reader, start=1):
                 if row and len(row) != width:
-                    return SvcstdError(
-                        Problem(
-                            shown,
-                            f"row {row_no} has {len(row)} fields, the header has {width}",
-                            reader.line_num,
+                    message = f"row {row_no} has {len(row)} fields, the header has {width}"
+                    if reader.line_num > start:  # a quoted field ran over several lines
+                        message += (
+                            f" (a quote opened on line {start} closes only on line "
+                            f"{reader.line_num}: an unclosed quote?)"
                         )
-                    )
+                    return SvcstdError(Problem(shown, message, start))
+                start = reader.line_num + 1
         except csv.Error as err:
             return SvcstdError(Problem(shown, f"malformed CSV: {err}", reader.line_num))
     return SvcstdError(Problem(shown, f"cannot parse as CSV: {_first_line(exc)}"))
