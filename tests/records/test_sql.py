@@ -510,6 +510,23 @@ def test_wrong_password_hides_both_passwords(pg_tickets: str) -> None:
     assert 'password authentication failed for user "svc"' in err
 
 
+def test_password_from_pgpassword_and_an_engine_from_the_caller(
+    pg_tickets: str, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = read_records(export, "svcstd").rows
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)  # libpq's own variable, as for psql
+    no_password = pg_tickets.replace(f":{PASSWORD}@", "@")
+    assert read_records_sql(no_password, "svcstd", table="tickets").rows == rows
+    monkeypatch.delenv("PGPASSWORD")
+    engine = sa.create_engine(pg_tickets.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        assert read_records_sql(engine, "svcstd", query="SELECT * FROM tickets").rows == rows
+        with engine.connect() as conn:  # the caller's engine is left usable
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
 def test_nested_values_are_refused_with_their_row(pg_tickets: str) -> None:
     query = ("SELECT case_id, at, event, state, actor, \"group\", role, channel, category, "
              "priority, "

@@ -208,7 +208,7 @@ def _first_line(exc: BaseException) -> str:
 @dataclass
 class _Source:
     shown: str  # "<url> table <name>" or "<url> query": the "file" errors name
-    statement: sa.Select[Any]
+    statement: sa.Executable
     columns: list[str]  # the profile's columns, in SELECT order
     keys: list[str]  # primary-key columns, selected after them (may be empty)
 
@@ -251,7 +251,9 @@ def _query_source(conn: sa.Connection, db: _Database, query: str, profile: Profi
     sql = query.strip().rstrip(";").strip()
     if not sql:
         raise SvcstdError(Problem(shown, "the query is empty"))
-    probe = sa.select(sa.literal_column("*")).select_from(sa.text(sql).columns().subquery(SUBQUERY))
+    probe = sa.select(sa.literal_column("*", sa.types.NULLTYPE)).select_from(
+        sa.text(sql).columns().subquery(SUBQUERY)
+    )
     try:
         header = list(conn.execute(probe.limit(0)).keys())
     except sa_exc.DBAPIError as exc:
