@@ -3,8 +3,8 @@
 **Triggers** (each over the case's records up to ``as_of``):
 
 - ``limit-share``: the watched time limit's clock has counted more than ``share`` of its target
-  (the same clock as :mod:`svcstd.checks.time_limits`: columnar for start/stop clocks, per case
-  through :func:`svcstd.timecalc.run_clock` for clocks that pause or reset); it fires at the
+  (the same clocks as :mod:`svcstd.checks.time_limits`, run for all cases at once by
+  :func:`svcstd.checks.clocks.run_clocks`); it fires at the
   instant the share was used. ``breach`` is the same at the whole target, i.e. exactly when the
   time-limit evaluator reports a failure.
 - ``priority``: the case's priority is listed. It fires when the case was opened, or — when the
@@ -46,13 +46,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from svcstd.checks.authorities import actor_roles, local
-from svcstd.checks.context import CheckContext, Scope, upto
+from svcstd.checks.clocks import run_clocks
+from svcstd.checks.context import CheckContext, Scope, events_until, upto
 from svcstd.checks.selectors import select
-from svcstd.checks.time_limits import clock_inputs, event_rows, is_simple, matches
+from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.duration import Duration
 from svcstd.spec.model import (
@@ -66,7 +66,7 @@ from svcstd.spec.model import (
     TimeLimit,
     Trigger,
 )
-from svcstd.timecalc import BusinessCalendar, iso, run_clock
+from svcstd.timecalc import BusinessCalendar, iso
 from svcstd.timecalc import limits as tl
 
 KIND = "escalation_paths"
@@ -138,54 +138,10 @@ def crossings(
     if sel.cases.height == 0:
         return pl.DataFrame(schema=_FIRED), unknown
     cal = ctx.calendar(scope.release, limit.calendar)
-    events, started = clock_inputs(limit, sel.cases, scope, ctx)
-    if started.height == 0:
-        return pl.DataFrame(schema=_FIRED), unknown
-    if is_simple(limit):
-        stops = (
-            events.filter(matches(limit.clock.stop))
-            .join(started, on="case_id")
-            .filter(pl.col("at") > pl.col("start"))
-            .group_by("case_id")
-            .agg(stop=pl.col("at").min())
-        )
-        frame = started.join(stops, on="case_id", how="left").sort("case_id")
-        start = frame.get_column("start").dt.epoch("s").to_numpy()
-        end = frame.get_column("stop").dt.epoch("s").fill_null(ctx.as_of).to_numpy()
-        budget = tl.budget(cal, start, limit.target, limit.time)
-        threshold = np.floor(budget * share).astype(np.int64)
-        counted = tl.elapsed(cal, start, end, limit.time)
-        at = tl.add(cal, start, threshold, limit.time)
-        fired = pl.DataFrame({"case_id": frame.get_column("case_id"), "at": at}).filter(
-            pl.Series(counted > threshold)
-        )
-        return fired.cast(_FIRED), unknown  # type: ignore[arg-type]
-    # Pausing or resetting clocks: per case, through the clock engine (the Python fallback).
-    # One run per case judges the whole target; the share is a clock with a smaller budget,
-    # run again only for cases whose counted time exceeded it. Its first breach (before any
-    # reset) is the crossing.
-    from svcstd.checks.time_limits import case_clock_events
-
-    ids: list[str] = []
-    ats: list[int] = []
-    subset = events.join(started.select("case_id"), on="case_id", how="semi")
-    for (case_id,), case_events in subset.group_by("case_id", maintain_order=True):
-        clock_events = case_clock_events(case_events)
-        res = run_clock(clock_events, limit.clock, limit.target, cal, time=limit.time,
-                        as_of=ctx.as_of, trace=False)  # fmt: skip
-        if res.status == "cancelled":
-            continue
-        if share < 1:
-            threshold = int(res.target * share)
-            if not res.resets and res.elapsed <= threshold:
-                continue  # never counted past the share
-            res = run_clock(clock_events, limit.clock, Duration(float(threshold), "s"), cal,
-                            time=limit.time, as_of=ctx.as_of, trace=False)  # fmt: skip
-        crossed = [*res.breaches_before_reset, *([res.breached_at] if res.breached_at else [])]
-        if crossed:
-            ids.append(str(case_id))
-            ats.append(min(crossed))
-    return pl.DataFrame({"case_id": ids, "at": ats}, schema=_FIRED), unknown
+    events = events_until(scope, sel.cases, ctx)
+    clocks = run_clocks(events, limit.clock, cal, time=limit.time, as_of=ctx.as_of)
+    fired = clocks.first_crossing(limit.target, share)
+    return fired.cast(_FIRED), unknown  # type: ignore[arg-type]
 
 
 def firing(

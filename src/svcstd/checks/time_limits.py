@@ -1,10 +1,9 @@
 """Time limits: did the clock stop within the target?
 
-Columnar first: for clocks that only start and stop (most of the handbook), the first start
-and the first stop after it are found per case with group-bys, and business time comes from
-the calendar's vectorised prefix function. Clocks that pause, resume, reset or cancel run per
-case through :func:`svcstd.timecalc.run_limit` — the same function that explains every failure,
-so the fast path and the explanation cannot disagree (a test holds them equal).
+Every clock — start/stop, pausing, resetting or cancelling — is run for all cases at once by
+:func:`svcstd.checks.clocks.run_clocks` (Polars group-bys and the calendar's vectorised prefix
+function). Evidence for a failure comes from :func:`svcstd.timecalc.run_limit`, the per-case
+reference that explains a clock interval by interval; a property test holds the two equal.
 
 Outcomes: stopped at or before the deadline → ``pass``; after it → ``fail``; still running at
 ``as_of`` → ``fail`` if the deadline has passed, else ``not_evaluable`` ("not yet due"). A case
@@ -13,51 +12,28 @@ where the clock never started, or was cancelled, gets no verdict: the limit did 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from svcstd.checks.clocks import matches, run_clocks
 from svcstd.checks.context import CheckContext, Scope, events_until
 from svcstd.checks.selectors import select
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import Condition, TimeLimit
 from svcstd.timecalc import BusinessCalendar, ClockEvent, format_duration, iso, run_limit
-from svcstd.timecalc import limits as tl
 
 KIND = "time_limits"
-
-
-def matches(conditions: Sequence[Condition]) -> pl.Expr:
-    """Events that satisfy any of the conditions (an event type, or entry into a state)."""
-    events = [c.event for c in conditions if c.event]
-    states = [c.state for c in conditions if c.state]
-    expr = pl.lit(False)
-    if events:
-        expr = expr | pl.col("event").is_in(events).fill_null(False)
-    if states:
-        expr = expr | pl.col("state").is_in(states).fill_null(False)
-    return expr
 
 
 def _conds(conditions: Sequence[Condition]) -> str:
     return " or ".join(str(c) for c in conditions)
 
 
-def is_simple(rule: TimeLimit) -> bool:
-    """Whether the clock only starts and stops (the columnar path applies)."""
-    c = rule.clock
-    return not (c.pause or c.resume or c.reset or c.cancel)
-
-
 def _epoch(series: pl.Series) -> np.ndarray:
     return series.dt.epoch("s").to_numpy()
-
-
-def _instant(values: np.ndarray) -> pl.Series:
-    return pl.Series(values * 1_000_000, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
 
 
 def evaluate(rules: Sequence[TimeLimit], scope: Scope, ctx: CheckContext) -> pl.DataFrame:
@@ -85,10 +61,7 @@ def _evaluate_one(rule: TimeLimit, scope: Scope, ctx: CheckContext) -> pl.DataFr
         out.append(not_evaluable(started.get_column("case_id").sort(), rule.id, reason))
         return pl.concat(out)
     calendar = ctx.calendar(scope.release, rule.calendar)
-    if is_simple(rule):
-        out.append(_columnar(rule, events, started, calendar, ctx))
-    else:
-        out.append(_per_case(rule, events, started, calendar, ctx))
+    out.append(_verdicts(rule, events, calendar, ctx))
     return pl.concat(out)
 
 
@@ -103,54 +76,41 @@ def clock_inputs(
     return events, started
 
 
-def _columnar(
-    rule: TimeLimit,
-    events: pl.DataFrame,
-    started: pl.DataFrame,
-    cal: BusinessCalendar,
-    ctx: CheckContext,
+def _verdicts(
+    rule: TimeLimit, events: pl.DataFrame, cal: BusinessCalendar, ctx: CheckContext
 ) -> pl.DataFrame:
-    # Same-instant order is cancel, reset, stop, start: a stop at the start's instant comes
-    # first and finds the clock idle, so only a stop strictly after the start counts.
-    stops = (
-        events.filter(matches(rule.clock.stop))
-        .join(started, on="case_id")
-        .filter(pl.col("at") > pl.col("start"))
-        .group_by("case_id")
-        .agg(stop=pl.col("at").min())
-    )
-    frame = started.join(stops, on="case_id", how="left").sort("case_id")
-    start = _epoch(frame.get_column("start"))
-    stop_series = frame.get_column("stop")
-    stopped = stop_series.is_not_null().to_numpy()
-    stop = stop_series.dt.epoch("s").fill_null(ctx.as_of).to_numpy().astype(np.int64)
-    due = tl.deadline(cal, start, rule.target, rule.time)
-    target = tl.budget(cal, start, rule.target, rule.time)
-    observed = tl.elapsed(cal, start, stop, rule.time)
-    # Met means counted time within the budget, not stop instant before the deadline: a
-    # stop at 09:00 after an overnight deadline of 18:00 has counted no more business time.
-    late = observed > target
-    outcome = np.where(
-        stopped, np.where(late, "fail", "pass"), np.where(late, "fail", "not_evaluable")
-    )
-    reason = np.where(
-        stopped,
-        np.where(late, "stopped after the deadline", ""),
-        np.where(late, "still running after the deadline", "not yet due at --as-of"),
-    )
+    """Every started case's verdict, from the clocks of all cases at once."""
+    clocks = run_clocks(events, rule.clock, cal, time=rule.time, as_of=ctx.as_of)
+    res = clocks.results(rule.target)
+    if res.height == 0:
+        return empty()
+    status = pl.col("status")
     return conform(
-        pl.DataFrame(
-            {
-                "case_id": frame.get_column("case_id"),
-                "rule_id": rule.id,
-                "outcome": outcome,
-                "reason": pl.Series([r or None for r in reason.tolist()], dtype=pl.Utf8),
-                "observed": observed.astype(np.float64),
-                "target": target.astype(np.float64),
-                "started_at": frame.get_column("start"),
-                "ended_at": stop_series,
-                "deadline": _instant(due),
-            }
+        res.select(
+            "case_id",
+            rule_id=pl.lit(rule.id),
+            outcome=status.replace_strict(_STATUS, return_dtype=pl.Utf8),
+            reason=pl.when(status == "met")
+            .then(None)
+            .when(status == "running")
+            .then(
+                pl.when(pl.col("paused"))
+                .then(pl.lit("not yet due at --as-of (paused)"))
+                .otherwise(pl.lit("not yet due at --as-of"))
+            )
+            .when(pl.col("stopped_at").is_not_null())
+            .then(pl.lit("stopped after the deadline"))
+            .otherwise(pl.lit("still running after the deadline")),
+            observed=pl.col("elapsed").cast(pl.Float64),
+            target=pl.col("target").cast(pl.Float64),
+            **{
+                c: (pl.col(src) * 1_000_000).cast(pl.Datetime("us", "UTC"))
+                for c, src in (
+                    ("started_at", "started_at"),
+                    ("ended_at", "stopped_at"),
+                    ("deadline", "deadline"),
+                )
+            },
         )
     )
 
@@ -165,69 +125,6 @@ def case_clock_events(events: pl.DataFrame) -> list[ClockEvent]:
 
 
 _STATUS = {"met": "pass", "breached": "fail", "running": "not_evaluable"}
-
-
-def _per_case(
-    rule: TimeLimit,
-    events: pl.DataFrame,
-    started: pl.DataFrame,
-    cal: BusinessCalendar,
-    ctx: CheckContext,
-) -> pl.DataFrame:
-    rows: list[dict[str, Any]] = []
-    subset = events.join(started.select("case_id"), on="case_id", how="semi").sort(
-        "case_id", "at", "seq"
-    )
-    # Columns leave Polars once; each case is a slice of plain lists (no per-case frames).
-    ids = subset.get_column("case_id").to_list()
-    if not ids:
-        return empty()
-    at = subset.get_column("at").dt.epoch("s").to_list()
-    kinds = subset.get_column("event").to_list()
-    states = subset.get_column("state").to_list()
-    bounds = [0, *(i for i in range(1, len(ids)) if ids[i] != ids[i - 1]), len(ids)]
-    for lo, hi in itertools.pairwise(bounds):
-        case_id = ids[lo]
-        clock_events = [ClockEvent(at[i], kinds[i], states[i]) for i in range(lo, hi)]
-        result = run_limit(clock_events, rule, cal, as_of=ctx.as_of, trace=False)
-        outcome = _STATUS.get(result.status)
-        if outcome is None:  # not started, or cancelled: the limit did not apply
-            continue
-        if outcome == "not_evaluable":
-            reason = "not yet due at --as-of" + (" (paused)" if result.paused else "")
-        elif result.stopped_at is not None:
-            reason = "stopped after the deadline"
-        else:
-            reason = "still running after the deadline"
-        rows.append(
-            {
-                "case_id": case_id,
-                "rule_id": rule.id,
-                "outcome": outcome,
-                "reason": None if outcome == "pass" else reason,
-                "observed": float(result.elapsed),
-                "target": float(result.target),
-                "started_at": result.started_at,
-                "ended_at": result.stopped_at,
-                "deadline": result.deadline,
-            }
-        )
-    if not rows:
-        return empty()
-    frame = pl.DataFrame(
-        rows,
-        schema_overrides={
-            "reason": pl.Utf8,
-            "started_at": pl.Int64,
-            "ended_at": pl.Int64,
-            "deadline": pl.Int64,
-        },
-    )
-    instants = [
-        (pl.col(c) * 1_000_000).cast(pl.Datetime("us", "UTC")).alias(c)
-        for c in ("started_at", "ended_at", "deadline")
-    ]
-    return conform(frame.with_columns(instants))
 
 
 def explain(
