@@ -11,7 +11,19 @@ from svcstd.errors import Problem, SvcstdError
 
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``,
-    so readers see the old file or the whole new one, never half of it."""
+    so readers see the old file or the whole new one, never half of it.
+
+    A target that exists and is not a regular file (``/dev/null``, ``/dev/stdout``, a FIFO) is
+    written in place: replacing it would swap a device for an ordinary file.
+    """
+    if path.exists() and not path.is_file() and not path.is_dir():
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        try:
+            with path.open("wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise SvcstdError(Problem(str(path), f"cannot write: {exc.strerror or exc}")) from None
+        return
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise SvcstdError(Problem(str(path), "cannot write: the folder does not exist"))

@@ -67,6 +67,26 @@ def test_reports_get_the_ordinary_file_mode(tmp_path, monkeypatch) -> None:
         os.umask(old)
 
 
+def test_output_to_a_fifo_writes_into_it_and_keeps_it_a_fifo(tmp_path) -> None:
+    # `--output /dev/null` (or a named pipe) must not swap the device for an ordinary file.
+    import os
+    import stat
+    import threading
+    from pathlib import Path
+
+    from svcstd.io import write_atomically
+
+    fifo = Path(tmp_path) / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_atomically(fifo, "report\n")
+    reader.join(timeout=10)
+    assert got == [b"report\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
 def test_output_to_a_file_still_prints_the_summary_unless_quiet(tmp_path) -> None:
     from pathlib import Path
 
