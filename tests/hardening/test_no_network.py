@@ -8,7 +8,9 @@ reporter that fetched a chart library, a font or a schema would fail here.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +107,32 @@ def test_lint_render_due_and_diff_use_no_network(tmp_path: Path, attempts: list[
         assert not run.stderr.startswith(("error", "internal error")), (args, run.stderr)
     assert any((tmp_path / "pages").rglob("*.md"))
     assert attempts == []
+
+
+def test_evidence_is_capped_per_rule_and_totals_stay_exact(
+    export: tuple[Path, str], tmp_path: Path
+) -> None:
+    """--evidence-cap bounds the report (evidence is the bulky part), never the counts."""
+    path, as_of = export
+    reports = {}
+    for cap in ("0", "1", "1000"):
+        out = tmp_path / f"cap{cap}.json"
+        run = svcstd(
+            ["check", str(path), "--profile", "svcstd", "--standards", str(ROOT / "standards"),
+             "--as-of", as_of, "--format", "json", "--output", str(out), "--fail-on", "never",
+             "--quiet", "--evidence-cap", cap],
+            tmp_path,
+        )  # fmt: skip
+        assert run.exit_code == 0, run.stderr
+        reports[cap] = json.loads(out.read_text(encoding="utf-8"))
+    full = reports["1000"]
+    fails = {r["rule_id"]: r["fail"] for r in full["rules"] if r["fail"]}
+    assert max(fails.values()) > 1, "the export must fail some rule more than once"
+    for cap, report in reports.items():
+        assert report["rules"] == full["rules"] and report["totals"] == full["totals"], cap
+        per_rule = Counter(e["rule_id"] for e in report["evidence"])
+        assert all(n <= int(cap) for n in per_rule.values()), (cap, per_rule)
+    assert reports["0"]["evidence"] == []
+    assert Counter(e["rule_id"] for e in full["evidence"]) == Counter(
+        {rule: n for rule, n in fails.items() if rule in {e["rule_id"] for e in full["evidence"]}}
+    )

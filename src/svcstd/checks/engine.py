@@ -230,6 +230,8 @@ def _evidence(
     verdicts: pl.DataFrame, scopes: dict[str, Scope], ctx: CheckContext, cap: int
 ) -> dict[tuple[str, str], dict[str, Any]]:
     out: dict[tuple[str, str], dict[str, Any]] = {}
+    if cap <= 0:  # group_by().head(0) gives a row of nulls per group, not none
+        return out
     failing = (
         verdicts.filter(
             pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null()
