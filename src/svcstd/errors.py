@@ -45,7 +45,13 @@ class SvcstdError(Exception):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = problems
+        #: Where the problem is, for choosing the earliest of several: (file index, row).
+        self.order: tuple[int, int] = (0, 0)
         super().__init__("\n".join(str(p) for p in problems))
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Errors cross process boundaries (split exports are mapped in worker processes).
+        return (type(self), (self.problems,), self.__dict__)
 
 
 class SpecError(SvcstdError):

@@ -22,6 +22,7 @@ from svcstd.history import record_check
 from svcstd.history import validate as validate_history
 from svcstd.io import write_atomically
 from svcstd.records import read_records
+from svcstd.records.partitioned import parts_for, read_records_partitioned
 from svcstd.report import COMPARING, REPORTERS
 from svcstd.spec import load_standards
 from svcstd.spec.loader import validate_file
@@ -90,6 +91,19 @@ def _database(
 )
 @click.option("--table", metavar="NAME", help="With --db: the table (or SCHEMA.TABLE) to read.")
 @click.option("--query", metavar="SQL", help="With --db: a SELECT whose rows are the records.")
+@click.option(
+    "--parts",
+    type=click.IntRange(0),
+    default=0,
+    help="Split the export by case into this many parts, mapped one at a time in bounded "
+    "memory (0: one part per 48 MB of export).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1),
+    help="Processes mapping parts at once (default: the number of CPUs).",
+)
 @click.option(
     "--batch-size",
     type=click.IntRange(1),
@@ -186,6 +200,8 @@ def command(
     db: str | None,
     table: str | None,
     query: str | None,
+    parts: int,
+    jobs: int | None,
     batch_size: int,
     profile: str,
     standards: str,
@@ -237,7 +253,12 @@ def command(
     with _progress() as tell:
         tell("reading records", 0, 1)
         if source is None:
-            recordset = read_records(list(records), profile)
+            parts = parts or parts_for(records)
+            if parts > 1:
+                recordset = read_records_partitioned(list(records), profile, parts=parts,
+                                                     jobs=jobs)  # fmt: skip
+            else:
+                recordset = read_records(list(records), profile)
         else:  # imported here: file-only runs do not load SQLAlchemy
             from svcstd.records.sql import read_records_sql
 

@@ -51,20 +51,27 @@ def read_records(paths: str | Path | Sequence[str | Path], profile: str | Path |
     :class:`~svcstd.errors.SvcstdError` naming file, row and column for any input problem.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    files, shown = check_paths(paths, prof)
+    tables = [read_table(f, name, prof, require(name, prof)) for f, name in zip(files, shown, strict=True)]
+    return records_from_tables(tables, prof)
+
+
+def check_paths(
+    paths: str | Path | Sequence[str | Path], prof: Profile
+) -> tuple[list[Path], list[str]]:
+    """The export files as paths and as the user wrote them; none given or one twice is an error."""
     if isinstance(paths, str | Path):
         paths = [paths]
     shown = [str(p) for p in paths]
     if not shown:
         raise SvcstdError(Problem(prof.profile, "no export files given"))
     seen: set[Path] = set()
-    tables: list[RawTable] = []
     for path, name in zip(paths, shown, strict=True):
         real = Path(path).resolve()
         if real in seen:
             raise SvcstdError(Problem(name, "the same file is given twice"))
         seen.add(real)
-        tables.append(read_table(Path(path), name, prof, require(name, prof)))
-    return records_from_tables(tables, prof)
+    return [Path(p) for p in paths], shown
 
 
 def records_from_tables(tables: Sequence[RawTable], profile: Profile) -> RecordSet:
@@ -84,6 +91,7 @@ class _Mapper:
         self.raw = raw
         self.files = files
         self.p = profile
+        self.formats: tuple[str, ...] | None = None
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -91,7 +99,9 @@ class _Mapper:
         row = self.raw.row(position, named=True)
         where = f"row {row[ROW]}" + (f" ({row[KEY]})" if row.get(KEY) else "")
         where += f", column {column!r}" if column else ""
-        return SvcstdError(Problem(self.files[row[FILE]], f"{where}: {message}"))
+        error = SvcstdError(Problem(self.files[row[FILE]], f"{where}: {message}"))
+        error.order = (row[FILE], row[ROW])  # a split export reports its earliest bad row
+        return error
 
     def first_true(self, mask: pl.Series) -> int | None:
         mask = mask.fill_null(False)
@@ -148,6 +158,7 @@ class _Mapper:
         text = {c: self.raw[c] for c in cols if self.raw[c].dtype == pl.Utf8}
         try:
             formats, described = choose_formats(text, self.p.timestamps)
+            self.formats = formats
             parsed = [
                 to_utc(self.raw[c], c, formats, described, self.p.timestamps).alias(f"__t:{c}")
                 for c in cols

@@ -14,11 +14,12 @@ never shown raw when svcstd can say where the problem is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import difflib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def read_table(path: Path, shown: str, profile: Profile, select: Selector) -> Ra
 # CSV
 
 
-def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+def _csv_lazy(path: Path, shown: str, profile: Profile, select: Selector) -> pl.LazyFrame:
     lf = pl.scan_csv(
         path,
         separator=profile.delimiter,
@@ -126,13 +127,66 @@ def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataF
     except pl.exceptions.PolarsError as exc:
         raise SvcstdError(Problem(shown, f"cannot read the CSV header: {_first_line(exc)}")) from None
     cols = select(header)
+    # A blank line reads as a row of nulls: skip it, but keep counting it, so row N stays
+    # the N-th line after the header.
+    blank = pl.all_horizontal([pl.col(c).is_null() for c in cols])
+    return lf.select([ROW, *cols]).filter(~blank)
+
+
+def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+    lf = _csv_lazy(path, shown, profile, select)
     try:
-        # A blank line reads as a row of nulls: skip it, but keep counting it, so row N stays
-        # the N-th line after the header.
-        blank = pl.all_horizontal([pl.col(c).is_null() for c in cols])
-        return lf.select([ROW, *cols]).filter(~blank).collect()
+        return lf.collect()
     except pl.exceptions.PolarsError as exc:
-        raise _csv_problem(path, shown, profile, len(header), exc) from None
+        raise _csv_problem(path, shown, profile, len(lf.collect_schema()) - 1, exc) from None
+
+
+def read_batches(
+    path: Path, shown: str, profile: Profile, select: Selector, rows: int
+) -> Iterator[pl.DataFrame | SourceFile]:
+    """The rows :func:`read_table` returns, in batches of about ``rows``; the last item is the
+    file's :class:`SourceFile`.
+
+    CSV (plain, gzip or converted from another encoding) and Parquet stream, so memory stays
+    bounded whatever the file's size; JSON Lines, XLSX and XES are read whole, then sliced.
+    Errors are the ones :func:`read_table` raises.
+    """
+    if not path.exists() or path.is_dir():
+        yield from _sliced(read_table(path, shown, profile, select), rows)
+        return
+    fmt = detect_format(path, profile, shown)
+    if fmt not in ("csv", "parquet"):
+        yield from _sliced(read_table(path, shown, profile, select), rows)
+        return
+    count = 0
+    encoding: str | None = None
+    with contextlib.ExitStack() as stack:
+        if fmt == "csv":
+            prep = stack.enter_context(utf8_text(path, shown, profile.encoding))
+            encoding = prep.encoding
+            lf = _csv_lazy(prep.path, shown, profile, select)
+        else:
+            lf = _parquet_lazy(path, shown, select)
+        try:
+            for batch in lf.collect_batches(chunk_size=rows):
+                if batch.height:
+                    count += batch.height
+                    batch = _typed(batch, shown, profile) if fmt == "parquet" else batch
+                    yield batch.with_columns(pl.col(ROW).cast(pl.Int64))
+        except pl.exceptions.PolarsError as exc:
+            if fmt == "csv":
+                width = len(lf.collect_schema()) - 1
+                raise _csv_problem(prep.path, shown, profile, width, exc) from None
+            raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
+    if count == 0:
+        raise SvcstdError(Problem(shown, "the file has a header but no data rows"))
+    yield SourceFile(shown, fmt, encoding, count)
+
+
+def _sliced(table: RawTable, rows: int) -> Iterator[pl.DataFrame | SourceFile]:
+    for start in range(0, table.frame.height, rows):
+        yield table.frame.slice(start, rows)
+    yield table.source
 
 
 def _csv_problem(
@@ -193,7 +247,7 @@ def _jsonl_problem(path: Path, shown: str, exc: Exception) -> SvcstdError:
 # Parquet
 
 
-def _parquet(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+def _parquet_lazy(path: Path, shown: str, select: Selector) -> pl.LazyFrame:
     with path.open("rb") as fh:
         head = fh.read(4)
     if not head:
@@ -203,8 +257,17 @@ def _parquet(path: Path, shown: str, profile: Profile, select: Selector) -> pl.D
     try:
         lf = pl.scan_parquet(path).with_row_index(ROW, offset=1)
         header = [c for c in lf.collect_schema().names() if c != ROW]
-        cols = select(header)
-        frame = lf.select([ROW, *cols]).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
+    except OSError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read as Parquet: {exc}")) from None
+    return lf.select([ROW, *select(header)])
+
+
+def _parquet(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
+    lf = _parquet_lazy(path, shown, select)
+    try:
+        frame = lf.collect()
     except pl.exceptions.PolarsError as exc:
         raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
     except OSError as exc:

@@ -1,0 +1,181 @@
+"""Reading exports larger than memory: split by case, map each part, join the canonical frames.
+
+:func:`svcstd.records.read_records` maps a whole export at once; its working memory is many
+times the raw columns' size (every column of every row is held as text while it is sorted and
+mapped). The canonical frames it produces are small — ten columns per event, one row per case.
+So a large export is read in three steps:
+
+1. **Split** (streaming): the export's rows are read in batches (CSV and Parquet are scanned
+   in bounded memory; see :func:`svcstd.records.readers.read_batches`) and each row goes to
+   part ``hash(case id) mod N`` — an Arrow IPC file (LZ4) in a temporary folder. A case's rows
+   all land in one part; the file index and data row travel with each row.
+2. **Map** each part with the profile, exactly as :func:`read_records` maps a whole export,
+   on ``jobs`` processes at once. Every part must read timestamps in the same formats (an
+   export whose parts disagree — some only ambiguous dates — is refused: name the format in the
+   profile). Errors name file, row and column as usual; when several parts fail, the error of
+   the earliest file and row is reported.
+3. **Join** the parts' events and cases, sorted as :class:`~svcstd.records.schema.RecordSet`
+   promises. The result equals :func:`read_records` on the same files (a test holds them equal).
+
+Nothing here depends on the checks: the engine receives an ordinary :class:`RecordSet`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from svcstd.errors import Problem, SvcstdError
+from svcstd.records.build import CASE, _Mapper, check_paths
+from svcstd.records.profile import Profile, load_profile
+from svcstd.records.readers import RawTable, read_batches, require
+from svcstd.records.schema import RecordSet, SourceFile
+
+#: Rows per batch while splitting (bounded memory: a batch of a wide export is ~100 MB).
+BATCH_ROWS = 200_000
+#: Export bytes per part that keep one part's mapping well under a gigabyte.
+BYTES_PER_PART = 48 * 1024 * 1024
+
+_PART = "__part"
+
+
+def parts_for(paths: Sequence[str | Path]) -> int:
+    """How many parts to split these files into (1: small enough to map at once)."""
+    size = 0
+    for p in paths:
+        try:
+            size += Path(p).stat().st_size
+        except OSError:
+            return 1  # the reader reports the problem
+    return max(1, -(-size // BYTES_PER_PART))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part's mapping: where its frames are, or the error it raised."""
+
+    events: str | None
+    cases: str | None
+    formats: tuple[str, ...] | None
+    error: SvcstdError | None
+    order: tuple[int, int]
+    meta: RecordSet | None
+
+
+def read_records_partitioned(
+    paths: str | Path | Sequence[str | Path],
+    profile: str | Path | Profile,
+    *,
+    parts: int | None = None,
+    jobs: int | None = None,
+    workdir: str | Path | None = None,
+) -> RecordSet:
+    """:func:`svcstd.records.read_records` in bounded memory: split by case, map, join.
+
+    ``parts`` defaults to one per 48 MB of export; ``jobs`` (processes mapping parts at once)
+    to the machine's CPU count. ``workdir`` holds the parts (a temporary folder by default,
+    removed afterwards).
+    """
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    files, shown = check_paths(paths, prof)
+    parts = parts or parts_for(files)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
+    folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
+    try:
+        sources, schemas = _split(files, shown, prof, parts, folder)
+        work = [(folder, k, [s.path for s in sources], schemas, prof) for k in range(parts)]
+        if jobs == 1:
+            results = [_map_part(*w) for w in work]
+        else:
+            ctx = multiprocessing.get_context("spawn")  # Polars' thread pool is not fork-safe
+            with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+                results = list(pool.map(_map_part, *zip(*work, strict=True)))
+        failed = [r for r in results if r.error is not None]
+        if failed:
+            raise min(failed, key=lambda r: r.order).error  # type: ignore[misc]
+        mapped = [r for r in results if r.meta is not None]
+        formats = {r.formats for r in mapped if r.formats is not None}
+        if len(formats) > 1:
+            raise SvcstdError(
+                Problem(shown[0], "parts of the export read timestamps in different formats "
+                        "(some dates are ambiguous); set timestamps.formats in the profile")
+            )  # fmt: skip
+        events = pl.concat([pl.read_ipc(r.events) for r in mapped if r.events])
+        cases = pl.concat([pl.read_ipc(r.cases) for r in mapped if r.cases],
+                          how="diagonal_relaxed")  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    meta = mapped[0].meta
+    assert meta is not None
+    return RecordSet(
+        events=events.sort(CASE, "at", "seq"),
+        cases=cases.sort(CASE),
+        profile=meta.profile,
+        files=tuple(sources),
+        lacks=meta.lacks,
+        derived=meta.derived,
+        event_ids=meta.event_ids,
+        state_ids=meta.state_ids,
+    )
+
+
+def _split(
+    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path
+) -> tuple[list[SourceFile], list[dict[str, pl.DataType]]]:
+    """Stream every file's rows into ``parts`` IPC files per input file, by case id."""
+    sources: list[SourceFile] = []
+    schemas: list[dict[str, pl.DataType]] = []
+    for i, (path, name) in enumerate(zip(files, shown, strict=True)):
+        schema: dict[str, pl.DataType] | None = None
+        for n, item in enumerate(read_batches(path, name, prof, require(name, prof), BATCH_ROWS)):
+            if isinstance(item, SourceFile):
+                sources.append(item)
+                continue
+            if schema is None:
+                schema = dict(item.schema)
+            key = pl.col(prof.case_id).cast(pl.Utf8).str.strip_chars().hash(0) % parts
+            keyed = item.with_columns(key.fill_null(0).alias(_PART))
+            for (k,), piece in keyed.partition_by(_PART, as_dict=True, include_key=False).items():
+                target = folder / f"{k}-{i}"
+                target.mkdir(exist_ok=True)
+                piece.write_ipc(target / f"{n:08d}.arrow", compression="lz4")
+        assert schema is not None
+        schemas.append(schema)
+    return sources, schemas
+
+
+def _map_part(
+    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile
+) -> _Part:
+    """Map part ``k`` (runs in a worker process): write its events and cases as IPC files."""
+    tables = []
+    for i, (name, schema) in enumerate(zip(files, schemas, strict=True)):
+        pieces = sorted((folder / f"{k}-{i}").glob("*.arrow"))
+        frame = pl.concat([pl.read_ipc(p) for p in pieces]) if pieces else pl.DataFrame(schema=schema)
+        tables.append(RawTable(frame, SourceFile(name, "part", None, frame.height)))
+    if not any(t.frame.height for t in tables):
+        return _Part(None, None, None, None, (0, 0), None)
+    frames = [t.frame.with_columns(pl.lit(i, pl.Int64).alias("__file")) for i, t in enumerate(tables)]
+    raw = pl.concat(frames, how="diagonal_relaxed")
+    mapper = _Mapper(raw, files, prof)
+    try:
+        records = mapper.run(tuple(t.source for t in tables))
+    except SvcstdError as exc:
+        return _Part(None, None, None, exc, getattr(exc, "order", (len(files), 0)), None)
+    events, cases = folder / f"events-{k}.arrow", folder / f"cases-{k}.arrow"
+    records.events.write_ipc(events)
+    records.cases.write_ipc(cases)
+    meta = RecordSet(records.events.clear(), records.cases.clear(), records.profile, (),
+                     records.lacks, records.derived, records.event_ids, records.state_ids)  # fmt: skip
+    return _Part(str(events), str(cases), mapper.formats, None, (0, 0), meta)
+
+
+__all__ = ["BATCH_ROWS", "BYTES_PER_PART", "parts_for", "read_records_partitioned"]
