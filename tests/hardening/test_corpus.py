@@ -99,6 +99,10 @@ MAKERS: dict[str, Callable[[], bytes | Callable[[Path], None]]] = {
     "utf-16": lambda: _baseline().decode().encode("utf-16"),
     "gbk": lambda: _snapshots().replace(b"Phone", "电话".encode("gbk")),
     "mixed-encodings": _mixed,
+    # GBK whose first Chinese line is also valid UTF-8 ('小' is D0 A1: U+0421 in UTF-8)
+    "gbk-valid-utf8-prefix": lambda: (
+        _snapshots().decode().replace("E1,", "小1,").replace("Phone", "电话").encode("gbk")
+    ),
     "invalid-utf8": lambda: _baseline().replace(b"Li Wei", b"Li \xff\xfe Wei"),
     "line-2gb-gzip": lambda: _line_of_x(_baseline().split(b"\n")[0] + b"\nE1,", 2 * GIB, True),
     "line-2gb-sparse": lambda: _line_of_x(_baseline().split(b"\n")[0] + b"\nE1,", 2 * GIB, False),

@@ -41,7 +41,10 @@ CHUNK = 8 * 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = codecs.BOM_UTF8
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: Characters UTF-8 writes in 3 or 4 bytes (CJK among them). A GBK file can decode as UTF-8
+#: by accident on a line of 2-byte sequences ('小' is D0 A1, U+0421 in UTF-8); a run of
+#: valid 3-byte sequences is evidence of real UTF-8 text.
+_WIDE = re.compile(r"[^\x00-\u07ff]")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class _WrongEncoding(Exception):
     def __init__(self, line: int, reason: str, text_line: int | None = None) -> None:
         self.line = line
         self.reason = reason
-        self.text_line = text_line  # the first line with non-ASCII text that did decode
+        self.text_line = text_line  # the first line with CJK (or other wide) text that decoded
 
 
 def _open(path: Path) -> tuple[BinaryIO, bool]:
@@ -87,7 +90,7 @@ def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     lines = 0  # newlines seen before the current chunk
     run = 0  # bytes since the last newline (the current line's length so far)
-    text_line: int | None = None  # the first line with non-ASCII text in this encoding
+    text_line: int | None = None  # the first line with wide (e.g. CJK) text in this encoding
     had_bom = False
     nonblank = False
     first = True
@@ -129,11 +132,10 @@ def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
                 bad = exc.object[exc.start : exc.end].hex(" ")
                 if text_line is None:
                     good = exc.object[: exc.start].decode(encoding, "replace")
-                    if not good.isascii():
-                        text_line = lines + _first_non_ascii_line(good)
+                    text_line = _first_wide_line(good, lines)
                 raise _WrongEncoding(line, f"byte(s) {bad}", text_line) from None
             if text_line is None and not text.isascii():
-                text_line = lines + _first_non_ascii_line(text)
+                text_line = _first_wide_line(text, lines)
             lines += chunk.count(b"\n")
             if not nonblank and text.strip():
                 nonblank = True
@@ -223,10 +225,10 @@ def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
     )
 
 
-def _first_non_ascii_line(text: str) -> int:
-    """1-based line (within ``text``) of its first non-ASCII character."""
-    found = _NON_ASCII.search(text)
-    return text.count("\n", 0, found.start() if found else len(text)) + 1
+def _first_wide_line(text: str, before: int) -> int | None:
+    """The file line of ``text``'s first 3- or 4-byte character (``before`` lines precede it)."""
+    found = _WIDE.search(text)
+    return before + text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _label(enc: str) -> str:
