@@ -160,8 +160,8 @@ def test_waivers_turn_failures_into_waived(
     assert svcstd.load_waivers(waivers)[0].rule == first["rule_id"]
 
 
-def test_lint_equals_the_cli(tmp_path: Path) -> None:
-    clean = svcstd.lint_standards(STANDARDS)
+def test_lint_equals_the_cli(tmp_path: Path, standards: svcstd.Standards) -> None:
+    clean = svcstd.lint_standards(standards)
     assert len(clean) == 0 and clean.exit_code() == 0
     assert clean.summary() == "no findings (2 releases, 37 rules)"
     res = CliRunner().invoke(cli, ["lint", STANDARDS, "--format", "json"])

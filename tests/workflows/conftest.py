@@ -46,7 +46,9 @@ def sh(line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     words = shlex.split(line, comments=True)
     if words and words[0] == "svcstd" and not SHELL_SYNTAX.search(line.split("#")[0]):
         with contextlib.chdir(cwd):
-            res = CliRunner().invoke(cli, words[1:], color=False)
+            res = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"}).invoke(
+                cli, words[1:], color=False
+            )
         if res.exception is not None and not isinstance(res.exception, SystemExit):
             raise res.exception
         return subprocess.CompletedProcess(words, res.exit_code, res.stdout, res.stderr)

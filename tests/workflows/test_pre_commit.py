@@ -82,6 +82,9 @@ def test_the_hook_blocks_a_broken_rule_and_passes_the_fix(
     finding = next(line for line in broken.stdout.splitlines() if "SPEC-104" in line)
     assert finding.startswith("standards/2026.1/time-limits.yaml:")
     assert "contact-centr" in finding and "error" in finding
+    # the CI page shows this very output
+    page = (ROOT / "site" / "workflows" / "ci.md").read_text(encoding="utf-8")
+    assert finding in page.splitlines()
     head = subprocess.run(["git", "log", "--oneline"], cwd=work, env=env, capture_output=True,
                           text=True, check=True)  # fmt: skip
     assert len(head.stdout.splitlines()) == 1  # the broken edit was not committed
