@@ -121,6 +121,13 @@ def _evaluate_one(rule: RecordType, scope: Scope, ctx: CheckContext) -> pl.DataF
     selection = record_cases(rule, scope, ctx, rule.id)
     out = [selection.unplaceable]
     cases = selection.cases
+    # A case with no event up to --as-of did not exist yet: its record is not judged.
+    seen = events_until(scope, cases, ctx).select("case_id").unique()
+    later = cases.join(seen, on="case_id", how="anti")
+    if later.height:
+        ids = later.get_column("case_id").sort()
+        out.append(not_evaluable(ids, rule.id, "opened after --as-of"))
+        cases = cases.join(seen, on="case_id", how="semi", maintain_order="left")
     creating = RECORD_KIND_EVENTS.get(rule.record)
     if creating is not None and cases.height:
         if not ctx.can_record(Condition(event=creating)):
