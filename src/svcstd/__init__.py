@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from svcstd.api import (
         FORMATS,
         CheckResult,
+        Comparison,
         Finding,
         LintResult,
         RecordSet,
@@ -30,11 +31,13 @@ if TYPE_CHECKING:
         load_standards,
         load_waivers,
         read_records,
+        read_records_sql,
     )
 
 __all__ = [
     "FORMATS",
     "CheckResult",
+    "Comparison",
     "Finding",
     "LintResult",
     "RecordSet",
@@ -49,6 +52,7 @@ __all__ = [
     "load_standards",
     "load_waivers",
     "read_records",
+    "read_records_sql",
 ]
 
 

@@ -22,14 +22,16 @@ or reads the clock unless asked to: ``as_of`` is required, so a result is reprod
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import polars as pl
 
+from svcstd.checks.compare import Comparison, replay
 from svcstd.checks.engine import EVIDENCE_CAP, run_check
 from svcstd.checks.engine import CheckResult as EngineResult
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
@@ -40,8 +42,7 @@ from svcstd.lint.report import REPORTERS as LINT_REPORTERS
 from svcstd.lint.report import LintReport
 from svcstd.records import RecordSet
 from svcstd.records import read_records as _read_records
-from svcstd.report import REPORTERS
-from svcstd.report.json_report import document
+from svcstd.report import COMPARING, REPORTERS
 from svcstd.report.summary import failures as _failures
 from svcstd.report.summary import per_rule as _per_rule
 from svcstd.report.summary import totals as _totals
@@ -53,9 +54,13 @@ from svcstd.spec.releases import load_standards as _load_standards
 from svcstd.timecalc import business_calendar, from_epoch, limits, parse_instant, to_epoch
 from svcstd.timecalc.calendar import BusinessCalendar
 
+if TYPE_CHECKING:  # SQLAlchemy is imported only when a database is read
+    import sqlalchemy as sa
+
 __all__ = [
     "FORMATS",
     "CheckResult",
+    "Comparison",
     "FailOn",
     "Finding",
     "LintResult",
@@ -70,6 +75,7 @@ __all__ = [
     "load_standards",
     "load_waivers",
     "read_records",
+    "read_records_sql",
 ]
 
 #: A file or folder: a string or any :class:`os.PathLike`.
@@ -150,6 +156,26 @@ def read_records(paths: PathArg | Sequence[PathArg], profile: str | PathArg) -> 
     return _read_records(files, _fspath(profile))
 
 
+def read_records_sql(
+    url: str | sa.URL | sa.Engine,
+    profile: str | PathArg,
+    *,
+    table: str | None = None,
+    query: str | None = None,
+    batch_size: int = 10_000,
+) -> RecordSet:
+    """Read records from a database, as ``svcstd check --db URL --table NAME`` (or ``--query``).
+
+    ``url`` is a SQLAlchemy URL (``postgresql://user@host/db``, ``sqlite:///export.db``) or an
+    :class:`sqlalchemy.Engine` (left open). Give exactly one of ``table`` and ``query``; rows
+    are fetched ``batch_size`` at a time. The result is the same :class:`RecordSet` the file
+    would give.
+    """
+    from svcstd.records.sql import read_records_sql as _read_sql
+
+    return _read_sql(url, _fspath(profile), table=table, query=query, batch_size=batch_size)
+
+
 def load_waivers(path: PathArg) -> tuple[Waiver, ...]:
     """Read a waivers file (``waivers: [...]``, as ``svcstd check --waivers``)."""
     loaded = validate_file(Path(_fspath(path)), WaiverFile)
@@ -168,6 +194,10 @@ class CheckResult:
 
     engine: EngineResult
     """The engine's result, as the reporters receive it."""
+
+    comparison: Comparison | None = None
+    """With ``compare_release=``: the difference per rule and KPI from the old release's
+    judgement of the same cases (``verdicts`` holds both sides and the ``change`` class)."""
 
     @property
     def verdicts(self) -> pl.DataFrame:
@@ -242,7 +272,7 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report as plain data (equal to ``json.loads(result.report("json"))``)."""
-        data: dict[str, Any] = document(self.engine)
+        data: dict[str, Any] = json.loads(self.report("json"))
         return data
 
     @overload
@@ -262,6 +292,13 @@ class CheckResult:
             raise SvcstdError(
                 Problem("report", f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
             )
+        if self.comparison is not None:
+            if fmt not in COMPARING:
+                known = ", ".join(sorted(COMPARING))
+                raise SvcstdError(
+                    Problem("report", f"the {fmt} format cannot show a comparison; use {known}")
+                )
+            return COMPARING[fmt](self.engine, site_url=site_url, comparison=self.comparison)
         return REPORTERS[fmt](self.engine, site_url=site_url)
 
     def write(self, path: PathArg, fmt: str | None = None, *, site_url: str | None = None) -> Path:
@@ -297,6 +334,7 @@ def check(
     as_of: Instant,
     profile: str | PathArg | None = None,
     release: str | None = None,
+    compare_release: str | None = None,
     waivers: Sequence[Waiver] | PathArg = (),
     include_draft: bool = False,
     evidence_cap: int = EVIDENCE_CAP,
@@ -312,6 +350,9 @@ def check(
             ``datetime.now(timezone.utc)`` for the current time.
         profile: the export's profile (built-in name or YAML path), when ``records`` are paths.
         release: judge every case by this release instead of the one in force when it opened.
+        compare_release: what-if replay, as ``--compare-release``: also judge the same cases by
+            this (older) release; the result's ``comparison`` holds the difference, and its
+            ``text``, ``json`` and ``html`` reports show it.
         waivers: waivers (from :func:`load_waivers`) or the path of a waivers file.
         include_draft: also check rules whose status is ``draft``.
         evidence_cap: failures explained in full per rule (totals are always exact).
@@ -320,8 +361,9 @@ def check(
         SvcstdError: bad input — unreadable export, invalid standards, unknown release, …
     """
     loaded = _standards(standards)
-    if release is not None:
-        loaded.get(release)  # an unknown release is reported before the export is read
+    for version in (release, compare_release):
+        if version is not None:
+            loaded.get(version)  # an unknown release is reported before the export is read
     now = _instant(as_of, "as_of")
     if isinstance(waivers, (str, os.PathLike)):
         waiver_list: Sequence[Waiver] = load_waivers(waivers)
@@ -343,16 +385,17 @@ def check(
         if profile is None:
             raise SvcstdError(Problem("profile", "name the export's profile (e.g. 'svcstd')"))
         recordset = read_records(records, profile)
-    result = run_check(
-        recordset,
-        loaded,
-        as_of=now,
-        release=release,
-        waivers=waiver_list,
-        include_draft=include_draft,
-        evidence_cap=evidence_cap,
-    )
-    return CheckResult(result)
+    common: dict[str, Any] = {
+        "as_of": now,
+        "release": release,
+        "waivers": waiver_list,
+        "include_draft": include_draft,
+        "evidence_cap": evidence_cap,
+    }
+    if compare_release is None:
+        return CheckResult(run_check(recordset, loaded, **common))
+    replayed = replay(recordset, loaded, old=compare_release, **common)
+    return CheckResult(replayed.new, replayed.comparison)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ same located errors — on a generated export checked against the bundled standa
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import inspect
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -158,6 +160,50 @@ def test_waivers_turn_failures_into_waived(
     )
     assert waived.totals["waived"] == 1 and waived.totals["fail"] == 7
     assert svcstd.load_waivers(waivers)[0].rule == first["rule_id"]
+
+
+def test_what_if_replay_equals_the_cli(
+    workdir: Path, standards: svcstd.Standards, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(workdir)
+    replayed = svcstd.check(
+        EXPORT, standards, profile="svcstd", as_of=AS_OF, release="2026.1", compare_release="2025.1"
+    )
+    res = CliRunner().invoke(
+        cli,
+        ["check", EXPORT, "--profile", "svcstd", "--standards", STANDARDS, "--as-of", AS_OF,
+         "--release", "2026.1", "--compare-release", "2025.1", "--format", "json"],
+    )  # fmt: skip
+    assert res.exit_code == 1, res.stderr
+    assert replayed.report("json") == res.stdout
+    assert replayed.comparison is not None and replayed.comparison.old_release == "2025.1"
+    assert "comparison" in replayed.to_dict()
+    with pytest.raises(svcstd.SvcstdError, match="cannot show a comparison"):
+        replayed.report("csv")
+
+
+def test_records_from_a_database_give_the_same_verdicts(
+    workdir: Path, result: svcstd.CheckResult, standards: svcstd.Standards, tmp_path: Path
+) -> None:
+    rows = list(csv.reader((workdir / EXPORT).open(newline="", encoding="utf-8")))
+    header, body = rows[0], rows[1:]
+    columns = ", ".join(f'"{c}"' for c in header)
+    db = sqlite3.connect(tmp_path / "export.db")
+    db.execute(f"CREATE TABLE tickets (id INTEGER PRIMARY KEY, {columns})")
+    marks = ", ".join("?" * len(header))
+    db.executemany(
+        f"INSERT INTO tickets ({columns}) VALUES ({marks})",
+        [[v or None for v in row] for row in body],
+    )
+    db.commit()
+    db.close()
+    records = svcstd.read_records_sql(
+        f"sqlite:///{tmp_path / 'export.db'}", "svcstd", table="tickets"
+    )
+    from_db = svcstd.check(records, standards, as_of=AS_OF)
+    assert from_db.totals == result.totals
+    key = ["rule_id", "case_id", "period", "group", "outcome"]
+    assert from_db.verdicts.select(key).equals(result.verdicts.select(key))
 
 
 def test_lint_equals_the_cli(tmp_path: Path, standards: svcstd.Standards) -> None:
