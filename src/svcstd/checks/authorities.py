@@ -28,19 +28,6 @@ KIND = "authorities"
 LACKS_ROLE = "the export lacks events.role, so who performed {} cannot be told"
 
 
-def actor_roles(ctx: CheckContext) -> pl.DataFrame:
-    """``actor → known_role``: the earliest role the export records for each actor."""
-    ev = ctx.records.events
-    if not ctx.records.has("events.role") or not ctx.records.has("events.actor"):
-        return pl.DataFrame(schema={"actor": pl.Utf8, "known_role": pl.Utf8})
-    return (
-        ev.filter(pl.col("actor").is_not_null() & pl.col("role").is_not_null())
-        .sort("at", "case_id", "seq")
-        .group_by("actor", maintain_order=True)
-        .agg(known_role=pl.col("role").first())
-    )
-
-
 def with_roles(events: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
     """``events`` plus ``performer``: the event's role, else the actor's known role."""
     return (
@@ -63,7 +50,7 @@ def _tz(release: Handbook) -> str:
 
 def evaluate(rules: Sequence[AuthorityRule], scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     """Verdicts of every authority rule over the cases of one release."""
-    known = actor_roles(ctx)
+    known = ctx.actor_roles
     frames = [_evaluate_one(rule, scope, ctx, known) for rule in rules]
     return pl.concat(frames) if frames else empty()
 
@@ -151,7 +138,7 @@ def explain(
     """Evidence for one case: each occurrence, its performer's role, and whether it may."""
     tz = _tz(scope.release)
     allowed = allowed_roles(scope.release, rule.action)
-    done = with_roles(upto(case_events, ctx.as_of), actor_roles(ctx)).filter(
+    done = with_roles(upto(case_events, ctx.as_of), ctx.actor_roles).filter(
         pl.col("event") == rule.event
     )
     rows = event_rows(done, tz)

@@ -42,6 +42,23 @@ class CheckContext:
             return condition.event in self.records.event_ids
         return condition.state in self.records.state_ids
 
+    @cached_property
+    def actor_roles(self) -> pl.DataFrame:
+        """``actor → known_role``: the earliest role the export records for each actor.
+
+        Computed once per run over the whole export (an actor's role is a fact about the
+        person, whichever case shows it), then used by every evaluator and explanation.
+        """
+        ev = self.records.events
+        if not self.records.has("events.role") or not self.records.has("events.actor"):
+            return pl.DataFrame(schema={"actor": pl.Utf8, "known_role": pl.Utf8})
+        return (
+            ev.filter(pl.col("actor").is_not_null() & pl.col("role").is_not_null())
+            .sort("at", "case_id", "seq")
+            .group_by("actor", maintain_order=True)
+            .agg(known_role=pl.col("role").first())
+        )
+
     def lacks_field(self, selector: Selector) -> list[str]:
         """Case fields a selector needs that the export does not provide."""
         return [key for key, _ in selector.items() if not self.records.has(f"cases.{key}")]

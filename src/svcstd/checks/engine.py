@@ -239,6 +239,14 @@ def _evidence(
         .group_by("rule_id", maintain_order=True)
         .head(cap)
     )
+    # One pass over each release's events for the few cases explained, not one per failure.
+    wanted = failing.get_column("case_id").unique()
+    by_case: dict[str, dict[str, pl.DataFrame]] = {}
+    for version, scope in scopes.items():
+        mine = scope.events.filter(pl.col("case_id").is_in(wanted.implode()))
+        by_case[version] = {
+            str(k[0]): frame for k, frame in mine.partition_by("case_id", as_dict=True).items()
+        }
     for rec in failing.iter_rows(named=True):
         module: types.ModuleType = KINDS[rec["kind"]]
         explain = getattr(module, "explain", None)
@@ -246,6 +254,6 @@ def _evidence(
             continue
         scope = scopes[rec["release"]]
         rule = scope.release.rule(rec["rule_id"])
-        case_events = scope.events.filter(pl.col("case_id") == rec["case_id"])
+        case_events = by_case[rec["release"]].get(rec["case_id"], scope.events.clear())
         out[(rec["rule_id"], rec["case_id"])] = explain(rule, scope, ctx, case_events)
     return out

@@ -48,7 +48,7 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.authorities import actor_roles, local
+from svcstd.checks.authorities import local
 from svcstd.checks.clocks import run_clocks
 from svcstd.checks.context import CheckContext, Scope, events_until, upto
 from svcstd.checks.selectors import select
@@ -404,7 +404,7 @@ def judge(
 
 def evaluate(rules: Sequence[EscalationPath], scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     """Verdicts of every escalation path over the cases of one release."""
-    known = actor_roles(ctx)
+    known = ctx.actor_roles
     frames = [_evaluate_one(rule, scope, ctx, known) for rule in rules]
     return pl.concat(frames) if frames else empty()
 
@@ -447,7 +447,7 @@ def explain(
     case_id = case_events.get_column("case_id")[0] if case_events.height else None
     cases = scope.cases.filter(pl.col("case_id") == case_id)
     one = Scope(scope.release, cases, case_events)
-    _, judged, esc = judge(rule, one, ctx, actor_roles(ctx))
+    _, judged, esc = judge(rule, one, ctx, ctx.actor_roles)
     tz = ctx.calendar(scope.release, None).timezone
     roles = {lv.level: lv.role for lv in rule.levels}
 

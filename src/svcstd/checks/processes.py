@@ -34,7 +34,7 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.authorities import actor_roles, local, with_roles
+from svcstd.checks.authorities import local, with_roles
 from svcstd.checks.context import CheckContext, Scope, events_until
 from svcstd.checks.selectors import select
 from svcstd.checks.time_limits import event_rows
@@ -75,7 +75,7 @@ def _start(process: Process) -> str:
 
 def evaluate(rules: Sequence[Process], scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     """Verdicts of every process over the cases of one release."""
-    known = actor_roles(ctx)
+    known = ctx.actor_roles
     frames = [_evaluate_one(rule, scope, ctx, known) for rule in rules]
     return pl.concat(frames) if frames else empty()
 
@@ -279,7 +279,8 @@ def explain(
     """Evidence for one case: the observed steps in order, and what the graph expects."""
     case_id = case_events.get_column("case_id")[0] if case_events.height else None
     cases = scope.cases.filter(pl.col("case_id") == case_id)
-    frame, seen = judge(rule, cases, scope, ctx, actor_roles(ctx))
+    one = Scope(scope.release, cases, case_events)
+    frame, seen = judge(rule, cases, one, ctx, ctx.actor_roles)
     tz = ctx.calendar(scope.release, None).timezone
     rows = event_rows(seen, tz)
     for row, step, performer in zip(
