@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from svcstd.errors import Problem, SpecError
+from svcstd.spec.cache import cached_releases
 from svcstd.spec.loader import discover, load_releases
 from svcstd.spec.model import Handbook
 
@@ -57,4 +58,4 @@ def _start_of(release: Handbook) -> dt.datetime:
 
 def load_standards(root: Path | str) -> Standards:
     """Load every release under ``root`` (or ``root`` itself when it is one release)."""
-    return Standards(str(root), tuple(load_releases(discover(root))))
+    return Standards(str(root), tuple(cached_releases(discover(root), load_releases)))
