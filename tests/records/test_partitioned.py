@@ -87,3 +87,17 @@ def test_check_reports_are_byte_identical_split_or_whole(export: Path, tmp_path:
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert b'"fail"' in outs[0]
+
+
+def test_parquet_is_split_by_its_data_not_its_compressed_size(
+    export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import svcstd.records.partitioned as partitioned
+
+    parquet = tmp_path / "export.parquet"
+    pl.read_csv(export, infer_schema=False).write_parquet(parquet, compression="zstd")
+    budget = export.stat().st_size // 4
+    monkeypatch.setattr(partitioned, "BYTES_PER_PART", budget)
+    assert parquet.stat().st_size < budget  # by file size alone it would not be split
+    assert partitioned.parts_for([parquet]) >= 2
+    assert partitioned.parts_for([export]) == 4
