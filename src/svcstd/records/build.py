@@ -80,10 +80,19 @@ def records_from_tables(tables: Sequence[RawTable], profile: Profile) -> RecordS
     A table's frame may carry ``__key`` (text such as ``id=17``): errors about a row then name
     it after the row number.
     """
+    return map_tables(tables, profile)[0]
+
+
+def map_tables(
+    tables: Sequence[RawTable], profile: Profile
+) -> tuple[RecordSet, tuple[str, ...] | None]:
+    """:func:`records_from_tables`, plus the timestamp formats the mapping chose (the parts of
+    a split export must all choose the same)."""
     frames = [t.frame.with_columns(pl.lit(i, pl.Int64).alias(FILE)) for i, t in enumerate(tables)]
     raw = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     sources = tuple(t.source for t in tables)
-    return _Mapper(raw, [s.path for s in sources], profile).run(sources)
+    mapper = _Mapper(raw, [s.path for s in sources], profile)
+    return mapper.run(sources), mapper.formats
 
 
 class _Mapper:

@@ -34,7 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from svcstd.errors import Problem, SvcstdError
-from svcstd.records.build import CASE, _Mapper, check_paths
+from svcstd.records.build import CASE, check_paths, map_tables
 from svcstd.records.profile import Profile, load_profile
 from svcstd.records.readers import RawTable, read_batches, require
 from svcstd.records.schema import RecordSet, SourceFile
@@ -178,19 +178,16 @@ def _map_part(
         tables.append(RawTable(frame, SourceFile(name, "part", None, frame.height)))
     if not any(t.frame.height for t in tables):
         return _Part(None, None, None, None, (0, 0), None)
-    frames = [t.frame.with_columns(pl.lit(i, pl.Int64).alias("__file")) for i, t in enumerate(tables)]
-    raw = pl.concat(frames, how="diagonal_relaxed")
-    mapper = _Mapper(raw, files, prof)
     try:
-        records = mapper.run(tuple(t.source for t in tables))
+        records, formats = map_tables(tables, prof)
     except SvcstdError as exc:
-        return _Part(None, None, None, exc, getattr(exc, "order", (len(files), 0)), None)
+        return _Part(None, None, None, exc, exc.order, None)
     events, cases = folder / f"events-{k}.arrow", folder / f"cases-{k}.arrow"
     records.events.write_ipc(events)
     records.cases.write_ipc(cases)
     meta = RecordSet(records.events.clear(), records.cases.clear(), records.profile, (),
                      records.lacks, records.derived, records.event_ids, records.state_ids)  # fmt: skip
-    return _Part(str(events), str(cases), mapper.formats, None, (0, 0), meta)
+    return _Part(str(events), str(cases), formats, None, (0, 0), meta)
 
 
 __all__ = ["BATCH_ROWS", "BYTES_PER_PART", "parts_for", "read_records_partitioned"]
