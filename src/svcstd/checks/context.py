@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -18,6 +19,9 @@ class CheckContext:
 
     records: RecordSet
     as_of: int
+    #: Facts about the whole export when ``records`` holds only part of its cases (a run split
+    #: by case: :mod:`svcstd.checks.parts`); computed from ``records`` when None.
+    shared: SharedFacts | None = None
     _calendars: dict[tuple[str, str | None], BusinessCalendar] = field(
         default_factory=dict, repr=False
     )
@@ -49,19 +53,77 @@ class CheckContext:
         Computed once per run over the whole export (an actor's role is a fact about the
         person, whichever case shows it), then used by every evaluator and explanation.
         """
-        ev = self.records.events
-        if not self.records.has("events.role") or not self.records.has("events.actor"):
-            return pl.DataFrame(schema={"actor": pl.Utf8, "known_role": pl.Utf8})
-        return (
-            ev.filter(pl.col("actor").is_not_null() & pl.col("role").is_not_null())
-            .sort("at", "case_id", "seq")
-            .group_by("actor", maintain_order=True)
-            .agg(known_role=pl.col("role").first())
-        )
+        facts = self.shared if self.shared is not None else SharedFacts.of(self.records)
+        return facts.roles.select("actor", "known_role")
+
+    @cached_property
+    def openings(self) -> pl.DataFrame:
+        """Every case of the export: ``case_id``, the selector fields, ``customer`` and
+        ``opened`` (epoch seconds: ``opened_at``, else the first event) — what a rule about a
+        customer's other cases counts over, whichever release judges them."""
+        facts = self.shared if self.shared is not None else SharedFacts.of(self.records)
+        return facts.openings
 
     def lacks_field(self, selector: Selector) -> list[str]:
         """Case fields a selector needs that the export does not provide."""
         return [key for key, _ in selector.items() if not self.records.has(f"cases.{key}")]
+
+
+#: Case fields a selector can name (:class:`svcstd.spec.model.Selector`).
+SELECTOR_FIELDS = ("channel", "category", "priority", "tier")
+
+
+@dataclass(frozen=True)
+class SharedFacts:
+    """What judging one case may need to know about other cases: small, mergeable frames.
+
+    A run split by case computes them per part (:meth:`of`), merges them (:meth:`merge`) and
+    hands the result to every part, so each part judges as if it held the whole export.
+    """
+
+    #: ``actor, at, case_id, seq, known_role``: each actor's earliest recorded role.
+    roles: pl.DataFrame
+    #: ``case_id``, selector fields, ``customer``, ``opened``: see CheckContext.openings.
+    openings: pl.DataFrame
+
+    @classmethod
+    def of(cls, records: RecordSet) -> SharedFacts:
+        ev = records.events
+        if records.has("events.role") and records.has("events.actor"):
+            roles = _earliest_roles(
+                ev.filter(pl.col("actor").is_not_null() & pl.col("role").is_not_null())
+                .select("actor", "at", "case_id", "seq", known_role="role")
+            )
+        else:
+            roles = pl.DataFrame(
+                schema={"actor": pl.Utf8, "at": ev.schema["at"], "case_id": pl.Utf8,
+                        "seq": pl.Int64, "known_role": pl.Utf8}
+            )  # fmt: skip
+        first = ev.group_by("case_id").agg(_first=pl.col("at").min())
+        openings = (
+            records.cases.select("case_id", *SELECTOR_FIELDS, "customer", "opened_at")
+            .join(first, on="case_id", how="left")
+            .select(
+                pl.exclude("opened_at", "_first"),
+                opened=pl.coalesce("opened_at", "_first").dt.epoch("s"),
+            )
+        )
+        return cls(roles, openings)
+
+    @classmethod
+    def merge(cls, parts: Sequence[SharedFacts]) -> SharedFacts:
+        """The facts of the whole export from those of its parts (parts hold whole cases)."""
+        roles = _earliest_roles(pl.concat([p.roles for p in parts]))
+        openings = pl.concat([p.openings for p in parts]).sort("case_id")
+        return cls(roles, openings)
+
+
+def _earliest_roles(rows: pl.DataFrame) -> pl.DataFrame:
+    return (
+        rows.sort("at", "case_id", "seq")
+        .group_by("actor", maintain_order=True)
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -212,13 +212,12 @@ def _repeat(
     if not ctx.records.has("cases.customer"):
         return _none(cal, why="the export lacks cases.customer")
     # The customer's earlier cases may be judged by another release: count over the export.
-    every = ctx.records.cases
+    every = ctx.openings
     for key, values in path.applies_to.items():
         every = every.filter(pl.col(key).is_in(values))
     every = (
         every.filter(pl.col("customer").is_not_null())
-        .select("case_id", "customer")
-        .join(opened(every, ctx.records.events), on="case_id")
+        .select("case_id", "customer", "opened")
         .filter(pl.col("opened").is_not_null() & (pl.col("opened") <= ctx.as_of))
         .with_columns(when=pl.from_epoch("opened", time_unit="s"))
         .sort("customer", "when", "case_id")
