@@ -58,6 +58,16 @@ def matches(conditions: list[Condition]) -> pl.Expr:
     return expr
 
 
+def relevant(clock: Clock) -> pl.Expr:
+    """Events that can change the clock: those matching any of its conditions, and every
+    entry into a state when a pause names a state (leaving the pause state resumes)."""
+    conds = [*clock.start, *clock.stop, *clock.pause, *clock.resume, *clock.reset, *clock.cancel]
+    keep = matches(conds)
+    if any(c.state for c in clock.pause):
+        keep = keep | pl.col("state").is_not_null()
+    return keep
+
+
 @dataclass(frozen=True)
 class Cycles:
     """Every started, uncancelled case's clock cycles, and the counted stretches inside them.
@@ -73,6 +83,14 @@ class Cycles:
     calendar: BusinessCalendar
     time: TimeBasis
     as_of: int
+
+    def restrict(self, case_ids: pl.Series) -> Cycles:
+        """The same clocks for these cases only (a case's clock depends on its events alone)."""
+        mine = pl.col("case_id").is_in(case_ids.implode())
+        return Cycles(
+            self.cycles.filter(mine), self.stretches.filter(mine), self.calendar, self.time,
+            self.as_of,
+        )  # fmt: skip
 
     def budgets(self, target: Duration) -> np.ndarray:
         """Each cycle's budget in the clock's measure (``bd``/``mo``/``y`` vary by start)."""
@@ -195,13 +213,9 @@ def run_clocks(
     already limited to ``as_of``)."""
     pause_states = [c.state for c in clock.pause if c.state]
     pause_events = [c.event for c in clock.pause if c.event]
-    conds = [*clock.start, *clock.stop, *clock.pause, *clock.resume, *clock.reset, *clock.cancel]
-    keep = matches(conds)
-    if pause_states:
-        keep = keep | pl.col("state").is_not_null()
     rows = (
         events.lazy()
-        .filter(keep)
+        .filter(relevant(clock))
         .select(
             "case_id",
             "seq",

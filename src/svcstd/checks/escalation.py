@@ -49,10 +49,9 @@ from typing import Any
 import polars as pl
 
 from svcstd.checks.authorities import local
-from svcstd.checks.clocks import run_clocks
-from svcstd.checks.context import CheckContext, Scope, events_until, upto
-from svcstd.checks.selectors import select
-from svcstd.checks.time_limits import event_rows
+from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.selectors import events_of, first_seen, select
+from svcstd.checks.time_limits import event_rows, limit_clocks
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.duration import Duration
 from svcstd.spec.model import (
@@ -110,9 +109,9 @@ def _epoch(col: str = "at") -> pl.Expr:
     return pl.col(col).dt.epoch("s")
 
 
-def opened(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """``case_id, opened`` (epoch seconds): ``opened_at``, else the case's first event."""
-    first = events.group_by("case_id").agg(first=pl.col("at").min())
+def opened(cases: pl.DataFrame, first: pl.DataFrame) -> pl.DataFrame:
+    """``case_id, opened`` (epoch seconds): ``opened_at``, else the case's first event
+    (``first``: ``case_id, first``, as :func:`svcstd.checks.selectors.first_seen` gives)."""
     return cases.join(first, on="case_id", how="left").select(
         "case_id", opened=pl.coalesce("opened_at", "first").dt.epoch("s")
     )
@@ -123,33 +122,40 @@ def opened(cases: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
 
 
 def crossings(
-    limit: TimeLimit, share: float, scope: Scope, ctx: CheckContext
+    limit: TimeLimit, share: float, scope: Scope, cases: pl.DataFrame, ctx: CheckContext
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """When the limit's clock counted more than ``share`` of its target, per case.
+    """When the limit's clock counted more than ``share`` of its target, per case of ``cases``.
 
     Returns ``(fired, unknown)``. ``share == 1`` is the breach, judged exactly as
-    :mod:`svcstd.checks.time_limits` judges it (counted time over the budget).
+    :mod:`svcstd.checks.time_limits` judges it (counted time over the budget), on the same
+    clocks (:func:`svcstd.checks.time_limits.limit_clocks`).
     """
-    sel = select(limit.applies_to, scope, ctx, limit.id)
+    sel = select(limit.applies_to, Scope(scope.release, cases, scope.events), ctx, limit.id)
     unknown = sel.unplaceable.select(
         "case_id", reason=pl.format("cannot tell whether {} applies: {}", pl.lit(limit.id),
                                     pl.col("reason")),
     )  # fmt: skip
     if sel.cases.height == 0:
         return pl.DataFrame(schema=_FIRED), unknown
-    cal = ctx.calendar(scope.release, limit.calendar)
-    events = events_until(scope, sel.cases, ctx)
-    clocks = run_clocks(events, limit.clock, cal, time=limit.time, as_of=ctx.as_of)
+    every = select(limit.applies_to, scope, ctx, limit.id).cases
+    clocks = limit_clocks(limit, every, scope, ctx)
+    if sel.cases.height != every.height:
+        clocks = clocks.restrict(sel.cases.get_column("case_id"))
     fired = clocks.first_crossing(limit.target, share)
     return fired.cast(_FIRED), unknown  # type: ignore[arg-type]
 
 
 def firing(
-    trigger: Trigger, path: EscalationPath, scope: Scope, ctx: CheckContext, events: pl.DataFrame
+    trigger: Trigger,
+    path: EscalationPath,
+    scope: Scope,
+    cases: pl.DataFrame,
+    ctx: CheckContext,
+    events: pl.DataFrame,
 ) -> Firing:
-    """Which in-scope cases this trigger fired in, and when (``events`` are up to ``as_of``)."""
+    """Which of ``cases`` (the path's, from the scope) this trigger fired in, and when
+    (``events`` are theirs up to ``as_of``: at least the trigger's and ``priority_changed``)."""
     default = ctx.calendar(scope.release, None)
-    cases = scope.cases
     if isinstance(trigger, LimitShareTrigger | BreachTrigger):
         limit = scope.release.rule(trigger.limit)
         if not isinstance(limit, TimeLimit):
@@ -161,7 +167,7 @@ def firing(
                 return _none(cal, limit.time, f"the export never records {what}, which {part} "
                              f"{limit.id}'s clock")  # fmt: skip
         share = trigger.share if isinstance(trigger, LimitShareTrigger) else 1.0
-        fired, unknown = crossings(limit, share, scope, ctx)
+        fired, unknown = crossings(limit, share, scope, cases, ctx)
         return Firing(fired, unknown, None, cal, limit.time)
     if isinstance(trigger, PriorityTrigger):
         if not ctx.records.has("cases.priority"):
@@ -174,7 +180,7 @@ def firing(
         hit = (
             cases.filter(pl.col("priority").is_in(trigger.priorities))
             .select("case_id")
-            .join(opened(cases, events), on="case_id", how="left")
+            .join(opened(cases, first_seen(scope, ctx)), on="case_id", how="left")
             .join(raised, on="case_id", how="left")
             .select("case_id", at=pl.coalesce("raised", "opened"))
             .filter(pl.col("at").is_not_null())
@@ -193,7 +199,7 @@ def firing(
         )
         return Firing(hit.cast(_FIRED), pl.DataFrame(schema=_UNKNOWN), None, default, "business")  # type: ignore[arg-type]
     assert isinstance(trigger, RepeatTrigger)
-    return _repeat(trigger, path, scope, ctx, default)
+    return _repeat(trigger, path, cases, ctx, default)
 
 
 def _window(d: Duration) -> str:
@@ -205,7 +211,7 @@ def _window(d: Duration) -> str:
 def _repeat(
     trigger: RepeatTrigger,
     path: EscalationPath,
-    scope: Scope,
+    cases: pl.DataFrame,
     ctx: CheckContext,
     cal: BusinessCalendar,
 ) -> Firing:
@@ -228,10 +234,10 @@ def _repeat(
         every.select("case_id", at="opened")
         .with_columns(n=counts.get_column("n"))
         .filter(pl.col("n") >= trigger.count)
-        .join(scope.cases.select("case_id"), on="case_id", how="semi")
+        .join(cases.select("case_id"), on="case_id", how="semi")
         .select("case_id", "at")
     )
-    unknown = scope.cases.filter(pl.col("customer").is_null()).select(
+    unknown = cases.filter(pl.col("customer").is_null()).select(
         "case_id", reason=pl.lit(f"the case has no customer, which decides {label(trigger)}")
     )
     return Firing(hit.cast(_FIRED), unknown, None, cal, "business")  # type: ignore[arg-type]
@@ -279,14 +285,18 @@ def _role(path: EscalationPath, col: str) -> pl.Expr:
 
 
 def judge(
-    path: EscalationPath, scope: Scope, ctx: CheckContext, known: pl.DataFrame
+    path: EscalationPath, scope: Scope, cases: pl.DataFrame, ctx: CheckContext,
+    known: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Candidates for each case's verdict, the fired triggers, and the escalations.
+    """Candidates for each of ``cases`` (the path's, from the scope), the fired triggers, and
+    the escalations.
 
     Candidates have ``case_id, rank, key, reason, observed, target, started_at, ended_at,
     deadline``; :func:`evaluate` keeps the first per case by ``(rank, key)``.
     """
-    events = upto(scope.events, ctx.as_of)
+    read = {path.event, "priority_changed"}
+    read |= {t.event for t in path.triggers if isinstance(t, EventTrigger)}
+    events = events_of(scope, ctx, cases, pl.col("event").is_in(sorted(read)))
     esc = escalations(path, events, known)
     lacks_role = not ctx.records.has("events.role")
     unsure_level = (
@@ -296,11 +306,11 @@ def judge(
     )
     fired_parts, unsure_parts = [], []
     for i, trigger in enumerate(path.triggers):
-        f = firing(trigger, path, scope, ctx, events)
+        f = firing(trigger, path, scope, cases, ctx, events)
         if f.unobservable is not None:
             reason = f"trigger {label(trigger)} cannot be seen: {f.unobservable}"
             unsure_parts.append(
-                scope.cases.select("case_id", reason=pl.lit(reason), key=pl.lit(2**62 + i))
+                cases.select("case_id", reason=pl.lit(reason), key=pl.lit(2**62 + i))
             )
             continue
         unsure_parts.append(f.unknown.with_columns(key=pl.lit(2**61 + i)))
@@ -416,15 +426,13 @@ def _evaluate_one(
     cases = selection.cases
     if cases.height == 0:
         return pl.concat(out)
-    sub = Scope(scope.release, cases, scope.events.join(cases.select("case_id"), on="case_id",
-                                                        how="semi"))  # fmt: skip
     if not ctx.can_record(Condition(event=path.event)):
         # No escalation can ever be seen, so no part of the path can be judged (as a time
         # limit whose clock can never start); the triggers are not even computed.
         reason = f"the export never records event {path.event}, which evidences an escalation"
         out.append(not_evaluable(cases.get_column("case_id"), path.id, reason))
         return pl.concat(out)
-    candidates, _, _ = judge(path, sub, ctx, known)
+    candidates, _, _ = judge(path, scope, cases, ctx, known)
     outcome = {FAIL: "fail", UNSURE: "not_evaluable", PASS: "pass"}
     chosen = (
         candidates.sort("case_id", "rank", "key", "reason", nulls_last=True)
@@ -446,7 +454,7 @@ def explain(
     case_id = case_events.get_column("case_id")[0] if case_events.height else None
     cases = scope.cases.filter(pl.col("case_id") == case_id)
     one = Scope(scope.release, cases, case_events)
-    _, judged, esc = judge(rule, one, ctx, ctx.actor_roles)
+    _, judged, esc = judge(rule, one, cases, ctx, ctx.actor_roles)
     tz = ctx.calendar(scope.release, None).timezone
     roles = {lv.level: lv.role for lv in rule.levels}
 

@@ -8,13 +8,17 @@ evaluable* for it, with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.context import CheckContext, Scope, upto
 from svcstd.checks.verdicts import not_evaluable
 from svcstd.spec.model import Selector
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,53 @@ def select(selector: Selector, scope: Scope, ctx: CheckContext, rule_id: str) ->
         else not_evaluable([], rule_id, "")
     )
     return Selection(cases, unplaceable)
+
+
+# --------------------------------------------------------------------------------------------
+# A rule's events: read once per release, narrowed per rule
+
+
+def cached(scope: Scope, key: tuple[object, ...], make: Callable[[], T]) -> T:
+    """What ``make`` derives from ``scope`` (and run-wide facts named in ``key``), computed
+    once per scope: kept in the instance's ``__dict__`` as ``cached_property`` does (a scope
+    is immutable, and goes with its release's judging)."""
+    memo = scope.__dict__.setdefault("_svcstd_memo", {})
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def until(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
+    """The events of the scope's cases at or before ``as_of``, filtered once per scope."""
+
+    def make() -> pl.DataFrame:
+        mine = pl.col("case_id").is_in(scope.case_ids.implode())
+        return upto(scope.events.filter(mine), ctx.as_of)
+
+    return cached(scope, ("until", ctx.as_of), make)
+
+
+def events_of(
+    scope: Scope, ctx: CheckContext, cases: pl.DataFrame | None = None, keep: pl.Expr | None = None
+) -> pl.DataFrame:
+    """The events up to ``as_of`` of ``cases`` (a subset of the scope's; all when None) that
+    satisfy ``keep``, in the scope's order.
+
+    A rule reads only the events that can matter to it: filtering on them first and on the
+    cases second keeps each rule's cost to its own events, not the whole export.
+    """
+    frame = until(scope, ctx).lazy()
+    if keep is not None:
+        frame = frame.filter(keep)
+    if cases is not None and cases.height != scope.cases.height:
+        frame = frame.filter(pl.col("case_id").is_in(cases.get_column("case_id").implode()))
+    return frame.collect()
+
+
+def first_seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
+    """``case_id, first``: each scope case's first event up to ``as_of`` (cases with one only)."""
+    return cached(
+        scope,
+        ("first", ctx.as_of),
+        lambda: until(scope, ctx).group_by("case_id").agg(first=pl.col("at").min()),
+    )

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from svcstd.checks.clocks import matches, run_clocks
-from svcstd.checks.context import CheckContext, Scope, events_until
-from svcstd.checks.selectors import select
+from svcstd.checks.clocks import Cycles, matches, relevant, run_clocks
+from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.selectors import cached, events_of, select
 from svcstd.checks.verdicts import conform, empty, not_evaluable
-from svcstd.spec.model import Condition, TimeLimit
-from svcstd.timecalc import BusinessCalendar, ClockEvent, format_duration, iso, run_limit
+from svcstd.spec.model import BreachTrigger, Condition, LimitShareTrigger, TimeLimit
+from svcstd.timecalc import ClockEvent, format_duration, iso, run_limit
 
 KIND = "time_limits"
 
@@ -60,27 +60,58 @@ def _evaluate_one(rule: TimeLimit, scope: Scope, ctx: CheckContext) -> pl.DataFr
         reason = f"the export never records {_conds(clock.stop)}, which stops the clock"
         out.append(not_evaluable(started.get_column("case_id").sort(), rule.id, reason))
         return pl.concat(out)
-    calendar = ctx.calendar(scope.release, rule.calendar)
-    out.append(_verdicts(rule, events, calendar, ctx))
+    out.append(_verdicts(rule, limit_clocks(rule, cases, scope, ctx, events), ctx))
     return pl.concat(out)
+
+
+def _watched(scope: Scope) -> set[str]:
+    """Time limits an escalation path of the release watches (their clocks are read twice)."""
+    return {
+        t.limit
+        for p in scope.release.escalation_paths
+        for t in p.triggers
+        if isinstance(t, LimitShareTrigger | BreachTrigger)
+    }
+
+
+def limit_clocks(
+    rule: TimeLimit,
+    cases: pl.DataFrame,
+    scope: Scope,
+    ctx: CheckContext,
+    events: pl.DataFrame | None = None,
+) -> Cycles:
+    """The limit's clocks for ``cases`` — the cases its selector picks from the scope.
+
+    ``events`` are those cases' clock events (:func:`clock_inputs`), read when not given. The
+    clocks of a limit an escalation path watches are kept with the scope, so the escalation
+    evaluator reads the time limit evaluator's clocks instead of running them again.
+    """
+
+    def run() -> Cycles:
+        ev = events if events is not None else clock_inputs(rule, cases, scope, ctx)[0]
+        cal = ctx.calendar(scope.release, rule.calendar)
+        return run_clocks(ev, rule.clock, cal, time=rule.time, as_of=ctx.as_of)
+
+    if rule.id not in _watched(scope):
+        return run()
+    return cached(scope, ("clocks", rule.id, ctx.as_of), run)  # type: ignore[return-value]
 
 
 def clock_inputs(
     rule: TimeLimit, cases: pl.DataFrame, scope: Scope, ctx: CheckContext
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The in-scope cases' events up to ``as_of``, and each started case's first start."""
-    events = events_until(scope, cases, ctx)
+    """The in-scope cases' events up to ``as_of`` that can change the clock, and each started
+    case's first start."""
+    events = events_of(scope, ctx, cases, relevant(rule.clock))
     started = (
         events.filter(matches(rule.clock.start)).group_by("case_id").agg(start=pl.col("at").min())
     )
     return events, started
 
 
-def _verdicts(
-    rule: TimeLimit, events: pl.DataFrame, cal: BusinessCalendar, ctx: CheckContext
-) -> pl.DataFrame:
+def _verdicts(rule: TimeLimit, clocks: Cycles, ctx: CheckContext) -> pl.DataFrame:
     """Every started case's verdict, from the clocks of all cases at once."""
-    clocks = run_clocks(events, rule.clock, cal, time=rule.time, as_of=ctx.as_of)
     res = clocks.results(rule.target)
     if res.height == 0:
         return empty()
