@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope, events_until
+from svcstd.checks.context import CheckContext, Scope
 from svcstd.checks.records import records_of_type
+from svcstd.checks.selectors import events_of
 from svcstd.checks.time_limits import event_rows, matches
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import ArchivingRule, Condition
@@ -63,7 +64,7 @@ def _evaluate_one(rule: ArchivingRule, scope: Scope, ctx: CheckContext) -> pl.Da
         reason = f"the export never records {rule.after}, which starts the archiving deadline"
         out.append(not_evaluable(cases.get_column("case_id"), rule.id, reason))
         return pl.concat(out)
-    events = events_until(scope, cases, ctx)
+    events = events_of(scope, ctx, cases, matches([rule.after, Condition(event=rule.event)]))
     started = events.filter(matches([rule.after])).group_by("case_id").agg(start=pl.col("at").max())
     if started.height == 0:
         return pl.concat(out)

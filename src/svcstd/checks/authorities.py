@@ -17,8 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope, events_until, upto
-from svcstd.checks.selectors import select
+from svcstd.checks.context import CheckContext, Scope, upto
+from svcstd.checks.selectors import events_of, select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import AuthorityRule, Condition, Handbook
@@ -67,8 +67,7 @@ def _evaluate_one(
         reason = f"the export never records event {rule.event}"
         out.append(not_evaluable(cases.get_column("case_id"), rule.id, reason))
         return pl.concat(out)
-    events = events_until(scope, cases, ctx)
-    done = events.filter(pl.col("event") == rule.event)
+    done = events_of(scope, ctx, cases, pl.col("event") == rule.event)
     if done.height == 0:
         return pl.concat(out)
     if not ctx.records.has("events.role"):

@@ -26,8 +26,8 @@ from typing import Any
 import polars as pl
 
 from svcstd.checks.authorities import local
-from svcstd.checks.context import CheckContext, Scope, events_until, upto
-from svcstd.checks.selectors import select
+from svcstd.checks.context import CheckContext, Scope, upto
+from svcstd.checks.selectors import events_of, seen, select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import OwnershipRule
@@ -78,8 +78,12 @@ def _evaluate_one(rule: OwnershipRule, scope: Scope, ctx: CheckContext) -> pl.Da
     cases = selection.cases
     if cases.height == 0:
         return pl.concat(out)
-    events = events_until(scope, cases, ctx)
-    present = events.select("case_id").unique().sort("case_id")
+    # Only acts and hand-overs matter: other events neither act nor hand over.
+    read = (pl.col("actor").is_not_null() & owner_event(rule)) | pl.col("event").is_in(
+        rule.handover_events
+    ).fill_null(False)
+    events = events_of(scope, ctx, cases, read)
+    present = seen(scope, ctx).filter(pl.col("case_id").is_in(cases.get_column("case_id").implode()))
     if not ctx.records.has("events.actor"):
         reason = "the export lacks events.actor, so who is responsible cannot be told"
         out.append(not_evaluable(present.get_column("case_id"), rule.id, reason))

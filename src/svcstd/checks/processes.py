@@ -35,8 +35,8 @@ from typing import Any
 import polars as pl
 
 from svcstd.checks.authorities import local, with_roles
-from svcstd.checks.context import CheckContext, Scope, events_until
-from svcstd.checks.selectors import select
+from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.selectors import events_of, select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import Condition, Process
@@ -97,7 +97,7 @@ def judge(
     reach = successors(process)
     start = process.step(_start(process))
     assert start is not None
-    events = events_until(scope, cases, ctx)
+    events = events_of(scope, ctx, cases, pl.col("event").is_in(list(step_of_event(process))))
     seen = observed_steps(process, events, known)
     if start.event is not None:
         applies = seen.filter(pl.col("step") == start.id).select("case_id").unique()

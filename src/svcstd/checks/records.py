@@ -39,8 +39,8 @@ from typing import Any
 
 import polars as pl
 
-from svcstd.checks.context import CheckContext, Scope, events_until
-from svcstd.checks.selectors import Selection, select
+from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.selectors import Selection, events_of, seen, select
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.records.schema import CASE_SCHEMA, RecordSet
 from svcstd.spec.model import Condition, RecordType, Selector
@@ -122,12 +122,12 @@ def _evaluate_one(rule: RecordType, scope: Scope, ctx: CheckContext) -> pl.DataF
     out = [selection.unplaceable]
     cases = selection.cases
     # A case with no event up to --as-of did not exist yet: its record is not judged.
-    seen = events_until(scope, cases, ctx).select("case_id").unique()
-    later = cases.join(seen, on="case_id", how="anti")
+    shown = seen(scope, ctx)
+    later = cases.join(shown, on="case_id", how="anti")
     if later.height:
         ids = later.get_column("case_id").sort()
         out.append(not_evaluable(ids, rule.id, "opened after --as-of"))
-        cases = cases.join(seen, on="case_id", how="semi", maintain_order="left")
+        cases = cases.join(shown, on="case_id", how="semi", maintain_order="left")
     creating = RECORD_KIND_EVENTS.get(rule.record)
     if creating is not None and cases.height:
         if not ctx.can_record(Condition(event=creating)):
@@ -136,7 +136,7 @@ def _evaluate_one(rule: RecordType, scope: Scope, ctx: CheckContext) -> pl.DataF
             )
             out.append(not_evaluable(cases.get_column("case_id"), rule.id, reason))
             return pl.concat(out)
-        created = events_until(scope, cases, ctx).filter(pl.col("event") == creating)
+        created = events_of(scope, ctx, cases, pl.col("event") == creating)
         cases = cases.join(created.select("case_id").unique(), on="case_id", how="semi")
     if cases.height == 0:
         return pl.concat(out)

@@ -46,8 +46,9 @@ import numpy as np
 import polars as pl
 
 from svcstd.checks.archiving import epoch_of
-from svcstd.checks.context import CheckContext, Scope, events_until
+from svcstd.checks.context import CheckContext, Scope
 from svcstd.checks.records import records_of_type
+from svcstd.checks.selectors import events_of
 from svcstd.checks.time_limits import event_rows, matches
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import RetentionRule
@@ -102,7 +103,8 @@ def _evaluate_one(rule: RetentionRule, scope: Scope, ctx: CheckContext) -> pl.Da
         reason = f"the export never records {rule.counted_from}, from which retention counts"
         out.append(not_evaluable(cases.get_column("case_id"), rule.id, reason))
         return pl.concat(out)
-    events = events_until(scope, cases, ctx)
+    read = matches([rule.counted_from]) | pl.col("event").is_in(DISPOSAL[rule.then])
+    events = events_of(scope, ctx, cases, read)
     started = (
         events.filter(matches([rule.counted_from]))
         .group_by("case_id")

@@ -93,6 +93,15 @@ def events_of(
     return frame.collect()
 
 
+def seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
+    """``case_id``: the scope's cases with an event up to ``as_of``, sorted."""
+    return cached(
+        scope,
+        ("seen", ctx.as_of),
+        lambda: until(scope, ctx).select("case_id").unique().sort("case_id"),
+    )
+
+
 def first_seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     """``case_id, first``: each scope case's first event up to ``as_of`` (cases with one only)."""
     return cached(
