@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from svcstd.checks import KINDS
+from svcstd.checks import KINDS, kpis
 from svcstd.checks.context import CheckContext, Scope
 from svcstd.checks.verdicts import VERDICT_SCHEMA, empty
 from svcstd.errors import Problem, SvcstdError
@@ -94,22 +94,49 @@ def validate_vocabulary(records: RecordSet, standards: Standards) -> None:
         "state": set().union(*({s.id for s in r.states} for r in standards.releases)),
     }
     canonical = not (records.event_ids or records.state_ids)
-    for column in ("event", "state"):
-        values = records.events.get_column(column)
-        unknown = records.events.filter(values.is_not_null() & ~values.is_in(sorted(known[column])))
-        if unknown.height == 0:
-            continue
-        row = unknown.sort("source_file", "source_row").row(0, named=True)
-        value = row[column]
-        if canonical:
-            where = f"row {row['source_row']}, column {column!r}"
-            why = f"unknown {column} {value!r}: the standards define no such {column}"
-        else:
-            where = f"row {row['source_row']}"
-            why = f"profile {records.profile!r} maps a value to the unknown {column} {value!r}"
-        close = difflib.get_close_matches(value, sorted(known[column]), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise SvcstdError(Problem(str(row["source_file"]), f"{where}: {why}{hint}"))
+    bad = {c: pl.col(c).is_not_null() & ~pl.col(c).is_in(sorted(known[c])) for c in known}
+    unknown = records.events.filter(bad["event"] | bad["state"])
+    if unknown.height == 0:
+        return
+    # The earliest bad row of the export (an unknown event before an unknown state in it).
+    row = unknown.sort("source_file", "source_row", "seq").row(0, named=True)
+    column = "event" if row["event"] is not None and row["event"] not in known["event"] else "state"
+    value = row[column]
+    if canonical:
+        where = f"row {row['source_row']}, column {column!r}"
+        why = f"unknown {column} {value!r}: the standards define no such {column}"
+    else:
+        where = f"row {row['source_row']}"
+        why = f"profile {records.profile!r} maps a value to the unknown {column} {value!r}"
+    close = difflib.get_close_matches(value, sorted(known[column]), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    error = SvcstdError(Problem(str(row["source_file"]), f"{where}: {why}{hint}"))
+    files = [f.path for f in records.files]
+    file = files.index(row["source_file"]) if row["source_file"] in files else 0
+    error.order = (file, row["source_row"])  # a split run reports its earliest bad row
+    raise error
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a run judges: the standards and the options every part of an export shares."""
+
+    standards: Standards
+    as_of: int
+    release: str | None = None
+    waivers: tuple[Waiver, ...] = ()
+    include_draft: bool = False
+    evidence_cap: int = EVIDENCE_CAP
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One part's judgement (parts hold whole cases; one part may be the whole export)."""
+
+    verdicts: pl.DataFrame  # case-level verdicts, stamped, waivers applied
+    measured: dict[tuple[str, str], kpis.Measured]  # (release, KPI id) → what the part measured
+    judged_by: dict[str, int]
+    unjudged: int
 
 
 def run_check(
@@ -127,27 +154,64 @@ def run_check(
 
     ``progress(step, done, total)`` is told before each rule kind of each release is judged
     and once more at the end (the CLI draws a progress bar with it on a terminal).
+
+    This is the three steps of a run split by case (:mod:`svcstd.engines`) on one part:
+    :func:`judge`, :func:`combine`, :func:`explain`.
     """
+    plan = Plan(standards, as_of, release, tuple(waivers), include_draft, evidence_cap)
     validate_vocabulary(records, standards)
     tell = progress or (lambda step, done, total: None)
     ctx = CheckContext(records=records, as_of=as_of)
-    cases = assign_releases(records.cases, records.events, standards, release)
+    part = judge(records, plan, ctx, progress=tell)
+    verdicts = combine([part.verdicts], [part.measured], plan)
+    total = _steps(part, plan)
+    tell("evidence", total - 1, total)
+    evidence = explain(records, plan, ctx, chosen(verdicts, evidence_cap))
+    tell("done", total, total)
+    return CheckResult(
+        verdicts,
+        evidence,
+        as_of,
+        records,
+        standards,
+        part.judged_by,
+        part.unjudged,
+        evidence_cap,
+        tuple(waivers),
+    )
+
+
+def _steps(part: Judged, plan: Plan) -> int:
+    return len(part.judged_by) * len(KINDS) + 1
+
+
+def judge(
+    records: RecordSet,
+    plan: Plan,
+    ctx: CheckContext,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Judged:
+    """Judge the cases of ``records`` (the whole export, or a part holding whole cases with
+    ``ctx.shared`` the whole export's facts): case-level verdicts with waivers applied, and
+    what each KPI measured (KPIs are judged over all parts by :func:`combine`)."""
+    tell = progress or (lambda step, done, total: None)
+    cases = assign_releases(records.cases, records.events, plan.standards, plan.release)
     frames: list[pl.DataFrame] = []
-    scopes: dict[str, Scope] = {}
+    measured: dict[tuple[str, str], kpis.Measured] = {}
     judged_by: dict[str, int] = {}
     in_use = cases.get_column("release").unique().drop_nulls().to_list()
     total, done = len(in_use) * len(KINDS) + 1, 0
-    for handbook in standards.releases:
+    for handbook in plan.standards.releases:
         mine = cases.filter(pl.col("release") == handbook.version)
         if mine.height == 0:
             continue
         judged_by[handbook.version] = mine.height
         events = records.events.join(mine.select("case_id"), on="case_id", how="semi")
         scope = Scope(handbook, mine, events)
-        scopes[handbook.version] = scope
         case_level = []
         for section, module in KINDS.items():
-            rules = _active(getattr(handbook, section), include_draft)
+            rules = _active(getattr(handbook, section), plan.include_draft)
             if not rules or getattr(module, "NEEDS_VERDICTS", False):
                 continue
             tell(f"{handbook.version} {section}", done, total)
@@ -155,30 +219,49 @@ def run_check(
             case_level.append(_stamp(module.evaluate(rules, scope, ctx), handbook, section))
         frames.extend(case_level)
         so_far = pl.concat(case_level) if case_level else pl.DataFrame(schema=VERDICT_SCHEMA)
-        for section, module in KINDS.items():
-            rules = _active(getattr(handbook, section), include_draft)
-            if rules and getattr(module, "NEEDS_VERDICTS", False):
-                tell(f"{handbook.version} {section}", done, total)
-                done += 1
-                frames.append(_stamp(module.evaluate(rules, scope, ctx, so_far), handbook, section))
+        rules = _active(handbook.kpis, plan.include_draft)
+        if rules:
+            tell(f"{handbook.version} kpis", done, total)
+            done += 1
+        for rule in rules:
+            measured[(handbook.version, rule.id)] = kpis.measure(rule, scope, ctx, so_far)
     verdicts = pl.concat(frames) if frames else pl.DataFrame(schema=VERDICT_SCHEMA)
-    verdicts = apply_waivers(verdicts, cases, waivers, as_of)
-    verdicts = verdicts.sort(["rule_id", "case_id", "period", "group"], nulls_last=False)
-    tell("evidence", total - 1, total)
-    evidence = _evidence(verdicts, scopes, ctx, evidence_cap)
-    tell("done", total, total)
+    verdicts = apply_waivers(verdicts, cases, plan.waivers, plan.as_of)
     unjudged = cases.filter(pl.col("release").is_null()).height
-    return CheckResult(
-        verdicts,
-        evidence,
-        as_of,
-        records,
-        standards,
-        judged_by,
-        unjudged,
-        evidence_cap,
-        tuple(waivers),
-    )
+    return Judged(verdicts, measured, judged_by, unjudged)
+
+
+def combine(
+    verdicts: Sequence[pl.DataFrame],
+    measured: Sequence[dict[tuple[str, str], kpis.Measured]],
+    plan: Plan,
+) -> pl.DataFrame:
+    """All parts' case-level verdicts and their KPIs' verdicts, in report order."""
+    frames = list(verdicts)
+    keys = sorted({k for m in measured for k in m})
+    for version in dict.fromkeys(v for v, _ in keys):
+        handbook = plan.standards.get(version)
+        judged = [
+            kpis.judge(rule, [m[(version, rule.id)] for m in measured if (version, rule.id) in m],
+                       plan.as_of)
+            for rule in _active(handbook.kpis, plan.include_draft)
+            if (version, rule.id) in keys
+        ]  # fmt: skip
+        if judged:
+            frames.append(_stamp(pl.concat(judged), handbook, "kpis"))
+    out = pl.concat(frames) if frames else pl.DataFrame(schema=VERDICT_SCHEMA)
+    return out.sort(["rule_id", "case_id", "period", "group"], nulls_last=False)
+
+
+def chosen(verdicts: pl.DataFrame, cap: int) -> pl.DataFrame:
+    """The failures to explain: each rule's first ``cap`` failing (or waived) cases, in
+    verdict order (``rule_id, case_id, release, kind``)."""
+    failing = verdicts.filter(
+        pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null()
+    ).select("rule_id", "case_id", "release", "kind")
+    if cap <= 0:  # group_by().head(0) gives a row of nulls per group, not none
+        return failing.clear()
+    return failing.group_by("rule_id", maintain_order=True).head(cap)
 
 
 def _stamp(frame: pl.DataFrame, handbook: Handbook, section: str) -> pl.DataFrame:
@@ -226,34 +309,29 @@ def apply_waivers(
     return verdicts
 
 
-def _evidence(
-    verdicts: pl.DataFrame, scopes: dict[str, Scope], ctx: CheckContext, cap: int
+def explain(
+    records: RecordSet, plan: Plan, ctx: CheckContext, wanted: pl.DataFrame
 ) -> dict[tuple[str, str], dict[str, Any]]:
+    """Evidence for the ``wanted`` failures (:func:`chosen`) among the cases of ``records``."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    if cap <= 0:  # group_by().head(0) gives a row of nulls per group, not none
+    ids = wanted.get_column("case_id").unique()
+    here = records.cases.join(wanted.select("case_id").unique(), on="case_id", how="semi")
+    if here.height == 0:
         return out
-    failing = (
-        verdicts.filter(
-            pl.col("outcome").is_in(["fail", "waived"]) & pl.col("case_id").is_not_null()
-        )
-        .group_by("rule_id", maintain_order=True)
-        .head(cap)
-    )
-    # One pass over each release's events for the few cases explained, not one per failure.
-    wanted = failing.get_column("case_id").unique()
-    by_case: dict[str, dict[str, pl.DataFrame]] = {}
-    for version, scope in scopes.items():
-        mine = scope.events.filter(pl.col("case_id").is_in(wanted.implode()))
-        by_case[version] = {
-            str(k[0]): frame for k, frame in mine.partition_by("case_id", as_dict=True).items()
-        }
-    for rec in failing.iter_rows(named=True):
+    # One pass over the events for the few cases explained, not one per failure.
+    events = records.events.filter(pl.col("case_id").is_in(ids.implode()))
+    by_case = {str(k[0]): f for k, f in events.partition_by("case_id", as_dict=True).items()}
+    scopes: dict[str, Scope] = {}
+    for rec in wanted.join(here.select("case_id"), on="case_id", how="semi").iter_rows(named=True):
         module: types.ModuleType = KINDS[rec["kind"]]
-        explain = getattr(module, "explain", None)
-        if explain is None:
+        explain_one = getattr(module, "explain", None)
+        if explain_one is None:
             continue
-        scope = scopes[rec["release"]]
+        version = rec["release"]
+        if version not in scopes:
+            scopes[version] = Scope(plan.standards.get(version), here, events.clear())
+        scope = scopes[version]
         rule = scope.release.rule(rec["rule_id"])
-        case_events = by_case[rec["release"]].get(rec["case_id"], scope.events.clear())
-        out[(rec["rule_id"], rec["case_id"])] = explain(rule, scope, ctx, case_events)
+        case_events = by_case.get(rec["case_id"], events.clear())
+        out[(rec["rule_id"], rec["case_id"])] = explain_one(rule, scope, ctx, case_events)
     return out

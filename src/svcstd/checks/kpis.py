@@ -38,6 +38,7 @@ export that lacks a selector or ``group_by`` field makes every period not evalua
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -102,13 +103,27 @@ def evaluate(
     rules: Sequence[Kpi], scope: Scope, ctx: CheckContext, verdicts: pl.DataFrame
 ) -> pl.DataFrame:
     """KPI verdicts per period and group over the cases (and verdicts) of one release."""
-    frames = [_evaluate_one(rule, scope, ctx, verdicts) for rule in rules]
+    frames = [judge(rule, [measure(rule, scope, ctx, verdicts)], ctx.as_of) for rule in rules]
     return pl.concat(frames) if frames else empty()
 
 
-def _evaluate_one(
-    rule: Kpi, scope: Scope, ctx: CheckContext, verdicts: pl.DataFrame
-) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Measured:
+    """What one part of an export contributes to a KPI: its periods, groups and units.
+
+    A rate is a sum over cases, so the parts of an export split by case are measured apart
+    and judged together (:func:`judge`), giving the verdicts of the whole export.
+    """
+
+    periods: pl.DataFrame  # period, _start, _end: periods in which the release judges a case
+    groups: pl.DataFrame | None  # group: the values the KPI's cases take (None: not asked)
+    units: pl.DataFrame | None  # period, group, case_id, met: one row per counted unit
+    reason: str | None  # why the KPI cannot be evaluated on this export (None: it can)
+
+
+def measure(rule: Kpi, scope: Scope, ctx: CheckContext, verdicts: pl.DataFrame) -> Measured:
+    """The KPI's periods, groups and units over the scope's cases (``verdicts``: the case-level
+    verdicts before waivers)."""
     periods = (
         with_periods(scope.cases, scope, rule.period)
         .group_by("period")
@@ -119,7 +134,7 @@ def _evaluate_one(
     ]
     if lacking:
         fields = ", ".join(dict.fromkeys(lacking))
-        return _unjudged(rule, periods, None, f"the export lacks {fields}")
+        return Measured(periods, None, None, f"the export lacks {fields}")
     cases = with_periods(select(rule.applies_to, scope, ctx, rule.id).cases, scope, rule.period)
     cases = cases.with_columns(group=group_label(rule.group_by))
     metric = rule.metric
@@ -131,9 +146,22 @@ def _evaluate_one(
         units, reason = _score_units(metric, cases, ctx)
     groups = cases.select("group").unique()
     if reason is not None:
+        return Measured(periods, groups, None, reason)
+    return Measured(periods, groups, units.select("period", "group", "case_id", "met"), None)
+
+
+def judge(rule: Kpi, parts: Sequence[Measured], as_of: int) -> pl.DataFrame:
+    """The KPI's verdicts from what the parts of the export measured (one part: all of it)."""
+    periods = pl.concat([p.periods for p in parts]).unique("period", keep="first")
+    reason = next((p.reason for p in parts if p.reason is not None), None)
+    asked = [p.groups for p in parts if p.groups is not None]
+    groups = pl.concat(asked).unique() if asked else None
+    if reason is not None:
         return _unjudged(rule, periods, groups, reason)
+    assert groups is not None
+    units = pl.concat([p.units for p in parts if p.units is not None])
     counts = units.group_by("period", "group").agg(
-        _n=pl.col("case_id").n_unique() if isinstance(metric, VerdictRate) else pl.len(),
+        _n=pl.col("case_id").n_unique() if isinstance(rule.metric, VerdictRate) else pl.len(),
         _met=pl.col("met").sum(),
         _units=pl.len(),
     )
@@ -148,7 +176,7 @@ def _evaluate_one(
     rate = pl.col("_met") / pl.col("_units")
     goal = rule.target.value
     met = rate >= goal - TOLERANCE if rule.target.op == ">=" else rate <= goal + TOLERANCE
-    complete = pl.col("_end").dt.epoch("s") <= ctx.as_of
+    complete = pl.col("_end").dt.epoch("s") <= as_of
     enough = pl.col("_n") >= rule.min_cases
     pct = (rate * 100).round(1).cast(pl.Utf8)
     out = frame.select(

@@ -8,15 +8,18 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from svcstd.checks.compare import replay
-from svcstd.checks.engine import EVIDENCE_CAP, run_check
+from svcstd.checks.compare import Comparison, replay
+from svcstd.checks.engine import EVIDENCE_CAP, CheckResult, Plan, run_check
 from svcstd.cli.base import run
+from svcstd.engines import ENGINES
+from svcstd.engines.local import check_files
 from svcstd.errors import EXIT_FINDINGS, EXIT_OK, Problem, SvcstdError
 from svcstd.history import record_check
 from svcstd.history import validate as validate_history
@@ -95,14 +98,28 @@ def _database(
     "--parts",
     type=click.IntRange(0),
     default=0,
-    help="Split the export by case into this many parts, mapped one at a time in bounded "
-    "memory (0: one part per 48 MB of export).",
+    help="Split the export by case into this many parts, each mapped and judged on its own "
+    "in bounded memory (0: one part per 48 MB of export).",
 )
 @click.option(
     "--jobs",
     "-j",
     type=click.IntRange(1),
-    help="Processes mapping parts at once (default: the number of CPUs).",
+    help="Processes judging parts at once (default: the number of CPUs).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="Where parts are judged: local processes, or a Dask cluster (Parquet files, a "
+    "folder of them or an fsspec URL such as s3://bucket/desk/; see --scheduler).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the Dask scheduler (tcp://host:8786); default: $DASK_SCHEDULER_"
+    "ADDRESS, else Dask's local process scheduler.",
 )
 @click.option(
     "--batch-size",
@@ -202,6 +219,8 @@ def command(
     query: str | None,
     parts: int,
     jobs: int | None,
+    engine: str,
+    scheduler: str | None,
     batch_size: int,
     profile: str,
     standards: str,
@@ -250,45 +269,17 @@ def command(
         raise SvcstdError(
             Problem("--output", "the xlsx format is binary: name a file with --output")
         )
+    plan = Plan(loaded, now, release, tuple(waiver_list), include_draft, evidence_cap)
+    if engine == "dask" and (source is not None or compare_release is not None):
+        what = "--db" if source is not None else "--compare-release"
+        raise SvcstdError(Problem("--engine", f"the dask engine cannot be used with {what}"))
     with _progress() as tell:
         tell("reading records", 0, 1)
-        if source is None:
-            parts = parts or parts_for(records)
-            if parts > 1:
-                recordset = read_records_partitioned(list(records), profile, parts=parts,
-                                                     jobs=jobs)  # fmt: skip
-            else:
-                recordset = read_records(list(records), profile)
-        else:  # imported here: file-only runs do not load SQLAlchemy
-            from svcstd.records.sql import read_records_sql
-
-            recordset = read_records_sql(source, profile, table=table, query=query,
-                                         batch_size=batch_size)  # fmt: skip
-        comparison = None
-        if compare_release is None:
-            result = run_check(
-                recordset,
-                loaded,
-                as_of=now,
-                release=release,
-                waivers=waiver_list,
-                include_draft=include_draft,
-                evidence_cap=evidence_cap,
-                progress=tell,
-            )
-        else:  # the run as usual, and the same cases again under the old release
-            replayed = replay(
-                recordset,
-                loaded,
-                old=compare_release,
-                as_of=now,
-                release=release,
-                waivers=waiver_list,
-                include_draft=include_draft,
-                evidence_cap=evidence_cap,
-                progress=tell,
-            )
-            result, comparison = replayed.new, replayed.comparison
+        result, comparison = _judge(
+            records, source, profile, plan, engine=engine, parts=parts, jobs=jobs,
+            scheduler=scheduler, table=table, query=query, batch_size=batch_size,
+            compare_release=compare_release, tell=tell,
+        )  # fmt: skip
     if comparison is not None:
         report: str | bytes = COMPARING[fmt](result, site_url=site_url, comparison=comparison)
     else:
@@ -320,3 +311,49 @@ def command(
             tolerance=regression_tolerance,
         )
     return code
+
+
+def _judge(
+    records: tuple[str, ...],
+    source: str | None,
+    profile: str,
+    plan: Plan,
+    *,
+    engine: str,
+    parts: int,
+    jobs: int | None,
+    scheduler: str | None,
+    table: str | None,
+    query: str | None,
+    batch_size: int,
+    compare_release: str | None,
+    tell: Callable[[str, int, int], None],
+) -> tuple[CheckResult, Comparison | None]:
+    """The run's result (and what-if comparison): split by case when the export is large."""
+    if engine == "dask":
+        from svcstd.engines.dask import check_dask  # imported here: Dask is optional
+
+        result = check_dask(list(records), profile, plan, parts=parts or None, jobs=jobs,
+                            scheduler=scheduler, progress=tell)  # fmt: skip
+        return result, None
+    split = (parts or parts_for(records)) if source is None else 1
+    if split > 1 and compare_release is None:
+        return check_files(list(records), profile, plan, parts=split, jobs=jobs, progress=tell), None
+    if source is not None:  # imported here: file-only runs do not load SQLAlchemy
+        from svcstd.records.sql import read_records_sql
+
+        recordset = read_records_sql(source, profile, table=table, query=query,
+                                     batch_size=batch_size)  # fmt: skip
+    elif split > 1:
+        recordset = read_records_partitioned(list(records), profile, parts=split, jobs=jobs)
+    else:
+        recordset = read_records(list(records), profile)
+    common: dict[str, Any] = dict(
+        as_of=plan.as_of, release=plan.release, waivers=plan.waivers,
+        include_draft=plan.include_draft, evidence_cap=plan.evidence_cap, progress=tell,
+    )  # fmt: skip
+    if compare_release is None:
+        return run_check(recordset, plan.standards, **common), None
+    # the run as usual, and the same cases again under the old release
+    replayed = replay(recordset, plan.standards, old=compare_release, **common)
+    return replayed.new, replayed.comparison

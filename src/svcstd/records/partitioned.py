@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import polars as pl
@@ -105,7 +106,7 @@ def read_records_partitioned(
     jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
     folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
     try:
-        sources, schemas = _split(files, shown, prof, parts, folder)
+        sources, schemas = split(files, shown, prof, parts, folder)
         work = [(folder, k, [s.path for s in sources], schemas, prof) for k in range(parts)]
         if jobs == 1:
             results = [_map_part(*w) for w in work]
@@ -113,16 +114,9 @@ def read_records_partitioned(
             ctx = multiprocessing.get_context("spawn")  # Polars' thread pool is not fork-safe
             with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
                 results = list(pool.map(_map_part, *zip(*work, strict=True)))
-        failed = [r for r in results if r.error is not None]
-        if failed:
-            raise min(failed, key=lambda r: r.order).error  # type: ignore[misc]
+        earliest_error(results)
+        same_formats(results, shown)
         mapped = [r for r in results if r.meta is not None]
-        formats = {r.formats for r in mapped if r.formats is not None}
-        if len(formats) > 1:
-            raise SvcstdError(
-                Problem(shown[0], "parts of the export read timestamps in different formats "
-                        "(some dates are ambiguous); set timestamps.formats in the profile")
-            )  # fmt: skip
         events = pl.concat([pl.read_ipc(r.events) for r in mapped if r.events])
         cases = pl.concat([pl.read_ipc(r.cases) for r in mapped if r.cases],
                           how="diagonal_relaxed")  # fmt: skip
@@ -142,7 +136,7 @@ def read_records_partitioned(
     )
 
 
-def _split(
+def split(
     files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path
 ) -> tuple[list[SourceFile], list[dict[str, pl.DataType]]]:
     """Stream every file's rows into ``parts`` IPC files per input file, by case id."""
@@ -167,27 +161,82 @@ def _split(
     return sources, schemas
 
 
-def _map_part(
+def map_part(
     folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile
-) -> _Part:
-    """Map part ``k`` (runs in a worker process): write its events and cases as IPC files."""
+) -> tuple[RecordSet, tuple[str, ...] | None] | None:
+    """Part ``k``'s canonical records and timestamp formats (None: the part has no rows).
+
+    Raises :class:`~svcstd.errors.SvcstdError` as :func:`read_records` would.
+    """
     tables = []
     for i, (name, schema) in enumerate(zip(files, schemas, strict=True)):
         pieces = sorted((folder / f"{k}-{i}").glob("*.arrow"))
         frame = pl.concat([pl.read_ipc(p) for p in pieces]) if pieces else pl.DataFrame(schema=schema)
         tables.append(RawTable(frame, SourceFile(name, "part", None, frame.height)))
     if not any(t.frame.height for t in tables):
-        return _Part(None, None, None, None, (0, 0), None)
-    try:
-        records, formats = map_tables(tables, prof)
-    except SvcstdError as exc:
-        return _Part(None, None, None, exc, exc.order, None)
+        return None
+    return map_tables(tables, prof)
+
+
+def save_part(folder: Path, k: int, records: RecordSet) -> tuple[str, str, RecordSet]:
+    """Write a mapped part's frames as IPC files: their paths, and the records' metadata."""
     events, cases = folder / f"events-{k}.arrow", folder / f"cases-{k}.arrow"
     records.events.write_ipc(events)
     records.cases.write_ipc(cases)
-    meta = RecordSet(records.events.clear(), records.cases.clear(), records.profile, (),
-                     records.lacks, records.derived, records.event_ids, records.state_ids)  # fmt: skip
-    return _Part(str(events), str(cases), formats, None, (0, 0), meta)
+    meta = RecordSet(records.events.clear(), records.cases.clear(), records.profile,
+                     records.files, records.lacks, records.derived, records.event_ids,
+                     records.state_ids)  # fmt: skip
+    return str(events), str(cases), meta
 
 
-__all__ = ["BATCH_ROWS", "BYTES_PER_PART", "parts_for", "read_records_partitioned"]
+def load_part(events: str, cases: str, meta: RecordSet) -> RecordSet:
+    """A part saved by :func:`save_part`, read back."""
+    return RecordSet(pl.read_ipc(events), pl.read_ipc(cases),
+                     meta.profile, meta.files, meta.lacks, meta.derived, meta.event_ids,
+                     meta.state_ids)  # fmt: skip
+
+
+def _map_part(
+    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile
+) -> _Part:
+    """Map part ``k`` (runs in a worker process): write its events and cases as IPC files."""
+    try:
+        done = map_part(folder, k, files, schemas, prof)
+    except SvcstdError as exc:
+        return _Part(None, None, None, exc, exc.order, None)
+    if done is None:
+        return _Part(None, None, None, None, (0, 0), None)
+    records, formats = done
+    events, cases, meta = save_part(folder, k, records)
+    return _Part(events, cases, formats, None, (0, 0), meta)
+
+
+def earliest_error(results: Sequence[Any]) -> None:
+    """Raise the error of the earliest file and row among the parts' results, if any failed."""
+    failed = [r for r in results if r.error is not None]
+    if failed:
+        raise min(failed, key=lambda r: r.order).error
+
+
+def same_formats(results: Sequence[_Part], shown: list[str]) -> None:
+    """Every part must have read timestamps in the same formats."""
+    formats = {r.formats for r in results if r.meta is not None and r.formats is not None}
+    if len(formats) > 1:
+        raise SvcstdError(
+            Problem(shown[0], "parts of the export read timestamps in different formats "
+                    "(some dates are ambiguous); set timestamps.formats in the profile")
+        )  # fmt: skip
+
+
+__all__ = [
+    "BATCH_ROWS",
+    "BYTES_PER_PART",
+    "earliest_error",
+    "load_part",
+    "map_part",
+    "parts_for",
+    "read_records_partitioned",
+    "same_formats",
+    "save_part",
+    "split",
+]
