@@ -72,19 +72,70 @@ def _aware(fmt: str) -> bool:
     return "%z" in fmt or "%:z" in fmt or "%#z" in fmt
 
 
-def _parse_one(col: pl.Expr, fmt: str) -> pl.Expr:
-    if _aware(fmt):
-        # chrono's %z wants +hh:mm / +hhmm; ISO 8601 also allows a bare Z for UTC.
-        return col.str.replace(r"[Zz]$", "+00:00").str.strptime(UTC, fmt, strict=False)
-    return col.str.strptime(NAIVE, fmt, strict=False)
+#: The built-in formats. An aware one reads only values that end in an offset, which none of
+#: the naive ones reads, so a value an aware format read is never also a naive reading.
+_BUILT_IN = frozenset(ISO_FORMATS + DAY_FIRST + MONTH_FIRST)
 
 
-def _parsers(formats: Sequence[str]) -> tuple[pl.Expr | None, pl.Expr | None]:
-    """(aware UTC, naive) coalesced parses of column ``__v`` in the given formats."""
-    col = pl.col("__v")
-    aware = [_parse_one(col, f) for f in formats if _aware(f)]
-    naive = [_parse_one(col, f) for f in formats if not _aware(f)]
-    return (pl.coalesce(aware) if aware else None, pl.coalesce(naive) if naive else None)
+def _parse(values: pl.Series, fmt: str) -> pl.Series:
+    return values.str.strptime(UTC if _aware(fmt) else NAIVE, fmt, strict=False)
+
+
+def _zulu(values: pl.Series) -> pl.Series:
+    """The values with a trailing ``Z``/``z`` written ``+00:00``: chrono's %z wants
+    +hh:mm / +hhmm, and ISO 8601 also allows a bare Z for UTC."""
+    z = values.str.ends_with("Z") | values.str.ends_with("z")
+    if not z.any():
+        return values
+    at = z.arg_true()
+    return values.clone().scatter(at, values.gather(at).str.replace(r"[Zz]$", "+00:00"))
+
+
+def _nulls(dtype: pl.DataType, n: int) -> pl.Series:
+    return pl.Series([], dtype=dtype).extend_constant(None, n)
+
+
+def _first_reading(
+    values: pl.Series, formats: Sequence[str], rows: pl.Series, skip: pl.Series | None = None
+) -> pl.Series:
+    """Per value in ``rows`` (a mask), its reading in the first of ``formats`` that reads it;
+    null elsewhere. The formats must be all aware or all naive.
+
+    This is ``pl.coalesce`` over one parse per format, but each format reads only the values
+    the ones before it left unread. ``skip`` (a mask) excludes values from the built-in
+    formats only.
+    """
+    dtype = UTC if formats and _aware(formats[0]) else NAIVE
+    out = _nulls(dtype, len(values))
+    for fmt in formats:
+        todo = rows & out.is_null()
+        if skip is not None and fmt in _BUILT_IN:
+            todo &= ~skip
+        at = todo.arg_true()
+        if len(at) == 0:
+            continue
+        if len(at) == len(values):
+            out = _parse(values, fmt)
+        else:
+            out = out.scatter(at, _parse(values.gather(at), fmt))
+    return out
+
+
+def _readings(
+    values: pl.Series, formats: Sequence[str]
+) -> tuple[pl.Series | None, pl.Series | None]:
+    """(aware UTC, naive) readings of text values: per value, the first format of each kind
+    that reads it (None for a kind the formats lack)."""
+    present = values.is_not_null()
+    aware = [f for f in formats if _aware(f)]
+    naive = [f for f in formats if not _aware(f)]
+    aware_v = _first_reading(_zulu(values), aware, present) if aware else None
+    # A built-in naive format cannot read what an aware one read (see _BUILT_IN): skip those.
+    skip = None
+    if aware_v is not None and all(f in _BUILT_IN for f in aware):
+        skip = aware_v.is_not_null()
+    naive_v = _first_reading(values, naive, present, skip) if naive else None
+    return aware_v, naive_v
 
 
 def _expand(formats: Sequence[str]) -> tuple[str, ...]:
@@ -95,10 +146,18 @@ def _expand(formats: Sequence[str]) -> tuple[str, ...]:
 
 
 def _fits(values: pl.Series, formats: Sequence[str]) -> pl.Series:
-    """Per value: does one of the formats read it?"""
-    aware, naive = _parsers(formats)
-    checks = [e.is_not_null() for e in (aware, naive) if e is not None]
-    return pl.DataFrame({"__v": values}).select(pl.any_horizontal(checks)).to_series()
+    """Per value: does one of the formats read it? Each format tries only the values the ones
+    before it did not read."""
+    ok = pl.Series([], dtype=pl.Boolean).extend_constant(False, len(values))
+    present = values.is_not_null()
+    for fmt in formats:
+        at = (present & ~ok).arg_true()
+        if len(at) == 0:
+            break
+        rest = values if len(at) == len(values) else values.gather(at)
+        read = _parse(_zulu(rest) if _aware(fmt) else rest, fmt).is_not_null()
+        ok = read if len(at) == len(values) else ok.scatter(at, read)
+    return ok
 
 
 def choose_formats(columns: dict[str, pl.Series], spec: Timestamps) -> tuple[tuple[str, ...], str]:
@@ -117,9 +176,10 @@ def choose_formats(columns: dict[str, pl.Series], spec: Timestamps) -> tuple[tup
     ambiguous_example: tuple[str, int, str] | None = None
     for name, series in columns.items():
         present = series.is_not_null()
-        fits = {f.name: _fits(series, f.formats) | ~present for f in (iso, day, month)}
+        fits = {iso.name: _fits(series, iso.formats) | ~present}
         if fits[iso.name].all():
             continue
+        fits.update({f.name: _fits(series, f.formats) | ~present for f in (day, month)})
         here = {f.name for f in (day, month) if fits[f.name].all()}
         if not here:
             # The first value nothing reads: report it.
@@ -145,9 +205,8 @@ def choose_formats(columns: dict[str, pl.Series], spec: Timestamps) -> tuple[tup
                 name, 0, "timestamp columns disagree on day-first vs month-first; set timestamps.formats"
             )
         if len(here) == 2 and ambiguous_example is None:
-            frame = pl.DataFrame({"__v": series})
-            d = frame.select(pl.coalesce(_parsers(DAY_FIRST)[1])).to_series()
-            m = frame.select(pl.coalesce(_parsers(MONTH_FIRST)[1])).to_series()
+            d = _first_reading(series, DAY_FIRST, present)
+            m = _first_reading(series, MONTH_FIRST, present)
             differs = (d != m).fill_null(False)
             if differs.any():
                 pos = int(differs.arg_true()[0])
@@ -176,19 +235,15 @@ def to_utc(
     spec: Timestamps,
 ) -> pl.Series:
     """One column (text or Datetime) as ``Datetime("us", "UTC")``. Raises TimestampProblem."""
-    frame = pl.DataFrame({"__v": series})
     dtype = series.dtype
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is not None:
             return series.dt.convert_time_zone("UTC").dt.cast_time_unit("us").alias(name)
         aware_v, naive_v = None, series.dt.cast_time_unit("us")
     else:
-        aware_e, naive_e = _parsers(formats)
-        parsed = frame.select(
-            (aware_e if aware_e is not None else pl.lit(None, UTC)).alias("a"),
-            (naive_e if naive_e is not None else pl.lit(None, NAIVE)).alias("n"),
-        )
-        aware_v, naive_v = parsed["a"], parsed["n"]
+        aware_r, naive_r = _readings(series, formats)
+        aware_v = aware_r if aware_r is not None else _nulls(UTC, len(series))
+        naive_v = naive_r if naive_r is not None else _nulls(NAIVE, len(series))
         bad = series.is_not_null() & aware_v.is_null() & naive_v.is_null()
         if bad.any():
             pos = int(bad.arg_true()[0])
