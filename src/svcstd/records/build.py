@@ -261,8 +261,32 @@ class _Mapper:
             else:
                 keys.append(pl.col(key.column).cast(pl.Utf8))
         keys += [pl.col(FILE), pl.col(ROW)]
-        self.s = self.raw.sort(keys, nulls_last=True, maintain_order=True).with_row_index(RANK)
-        self.s = self.s.with_columns(pl.col(RANK).cast(pl.Int64))
+        # Sort only the keys, then gather just the columns events read, never the whole (wide)
+        # export; an export already in order (as svcstd writes them) is not copied at all.
+        order = self.raw.select(pl.arg_sort_by(keys, nulls_last=True, maintain_order=True))
+        self.order = order.to_series()
+        self.in_order = bool((self.order == pl.int_range(self.raw.height, eager=True)).all())
+        needed = self.event_columns()
+        s = self.raw.select([c for c in self.raw.columns if c in needed])
+        s = s if self.in_order else s.gather(self.order)
+        self.s = s.with_row_index(RANK).with_columns(pl.col(RANK).cast(pl.Int64))
+
+    def event_columns(self) -> set[str]:
+        """The columns :meth:`events` reads."""
+        cols = {CASE, FILE, ROW}
+        for i, src in enumerate(self.p.events):
+            cols.update(c for c in (getattr(src, n, None) for n in OPTIONAL_EVENT_FIELDS) if c)
+            if isinstance(src, ActivitySource | StatusSource):
+                cols.update({f"__m{i}:event", f"__m{i}:state", f"__t:{src.at}"})
+            elif isinstance(src, ChangeSource):
+                cols.update({src.column, f"__t:{src.at}"})
+            elif isinstance(src, TimestampSource):
+                cols.add(f"__t:{src.column}")
+            elif isinstance(src, FirstSource):
+                cols.add(f"__t:{src.at}")
+            elif isinstance(src, CanonicalSource):
+                cols.update({"event", "state", "__t:at", *OPTIONAL_EVENT_FIELDS})
+        return cols
 
     # -- events -------------------------------------------------------------------------------
 
@@ -354,36 +378,66 @@ class _Mapper:
 
     # -- cases --------------------------------------------------------------------------------
 
-    def cases(self, events: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-        aggs: list[pl.Expr] = []
-
-        def take(col: str, fm: FieldMap | None, name: str) -> pl.Expr:
-            nonnull = pl.col(col).drop_nulls()
-            how = fm.take if fm is not None else "last"
-            return (nonnull.first() if how == "first" else nonnull.last()).alias(name)
-
+    def case_sources(self) -> list[tuple[str, FieldMap | None, str]]:
+        """(column, field map, output name) per case field and attribute read from the export."""
+        out: list[tuple[str, FieldMap | None, str]] = []
         fields = self.p.case_fields()
         for name in CASE_FIELDS:
             fm = fields.get(name)
-            if fm is None:
+            if fm is None or fm.column is None:
                 continue
-            if name == "opened_at":
-                aggs.append(take(f"__t:{fm.column}", fm, name))
-            else:
-                aggs.append(take(f"__c:{name}", fm, name))
+            out.append((f"__t:{fm.column}" if name == "opened_at" else f"__c:{name}", fm, name))
         for name, fm in self.p.attributes.items():
-            aggs.append(take(f"__a:{name}", fm, f"attr_{name}"))
+            if fm.column is not None:
+                out.append((f"__a:{name}", fm, f"attr_{name}"))
         prefix = self.p.attribute_prefix
         if prefix:
             known = set(self.p.columns())
-            for col in self.s.columns:
+            for col in self.raw.columns:
                 if col.startswith(prefix) and col not in known:
-                    aggs.append(
-                        take(col, None, f"attr_{col[len(prefix):]}").cast(pl.Utf8)
-                    )
-        cases = self.s.group_by(CASE, maintain_order=True).agg(aggs) if aggs else (
-            self.s.select(CASE).unique(maintain_order=True)
-        )
+                    out.append((col, None, f"attr_{col[len(prefix):]}"))
+        return out
+
+    def cases(self, events: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+        sources = self.case_sources()
+        fields = self.p.case_fields()
+        # A value the profile states for every case is the same on every row.
+        stated = [
+            pl.lit(fm.value, pl.Utf8).alias(name)
+            for name, fm in fields.items()
+            if fm.column is None and name != "opened_at"
+        ]
+        stated += [
+            pl.lit(fm.value, pl.Utf8).alias(f"attr_{name}")
+            for name, fm in self.p.attributes.items()
+            if fm.column is None
+        ]
+        ids = self.s.select(pl.col(CASE).unique(maintain_order=True))
+        if sources:
+            # Aggregate only the rows that carry some case value, in the sorted order, so the
+            # first / last value of each case is the one the whole sorted export gives.
+            cols = [c for c, _, _ in sources]
+            carries = self.raw[cols[0]].is_not_null()
+            for col in cols[1:]:  # (pl.any_horizontal over many columns is far slower)
+                carries |= self.raw[col].is_not_null()
+            found = self.raw.select(CASE, *cols).filter(carries)
+            if not self.in_order:
+                within = carries.cast(pl.UInt32).cum_sum() - 1  # a carrying row's place in found
+                found = found.gather(within.gather(self.order.filter(carries.gather(self.order))))
+
+            def take(col: str, fm: FieldMap | None, name: str) -> pl.Expr:
+                nonnull = pl.col(col).drop_nulls()
+                how = fm.take if fm is not None else "last"
+                expr = (nonnull.first() if how == "first" else nonnull.last()).alias(name)
+                return expr if fm is not None else expr.cast(pl.Utf8)
+
+            aggs = [take(c, fm, name) for c, fm, name in sources]
+            values = found.group_by(CASE, maintain_order=True).agg(aggs)
+            cases = ids.join(values, on=CASE, how="left", maintain_order="left")
+        else:
+            cases = ids
+        if stated:
+            cases = cases.with_columns(stated)
         derived: dict[str, str] = {}
         if "opened_at" not in fields:
             first = events.group_by(CASE).agg(pl.col("at").min().alias("opened_at"))
