@@ -29,7 +29,7 @@ from svcstd.errors import SvcstdError
 from svcstd.spec.duration import Duration
 from svcstd.timecalc.calendar import BusinessCalendar
 from svcstd.timecalc.instants import from_epoch, to_epoch
-from svcstd.timecalc.zones import I64
+from svcstd.timecalc.zones import DAY, I64, OffsetHistory, offset_history
 
 TimeBasis = Literal["business", "calendar"]
 
@@ -46,6 +46,66 @@ def add_months(start: int, months: int, tz: str) -> int:
     # the first occurrence. This is Python's documented behaviour, pinned by tests.
     moved = local.replace(tzinfo=None, year=year, month=month, day=day)
     return to_epoch(moved.replace(tzinfo=local.tzinfo, fold=0))
+
+
+def add_months_many(start: npt.ArrayLike, months: int, tz: str) -> I64:
+    """:func:`add_months` for many instants at once, with the same result for each.
+
+    Local wall-clock times come from the zone's offset history (built from the same tz data
+    as :func:`add_months` reads), the date moves in NumPy, and the new wall time is mapped back
+    with the rule of ``fold=0``: in an overlap the first occurrence, in a gap the offset before
+    the change.
+    """
+    s = np.asarray(start, dtype=np.int64).ravel()
+    if len(s) == 0:
+        return s.copy()
+    # Whole UTC years around the instants and their results, so the history is reused.
+    year = 365 * DAY
+    lo = (int(s.min()) // year - 1) * year
+    hi = (int(s.max()) // year + 2 + abs(months) // 12 + 1) * year
+    if months < 0:
+        lo -= (abs(months) // 12 + 1) * year
+    if hi - lo > 400 * year:  # far-flung instants: the exact per-instant path
+        return np.asarray([add_months(int(x), months, tz) for x in s], dtype=np.int64)
+    hist = offset_history(tz, lo, hi)
+    wall = s + hist.offset_at(s)
+    day = wall // DAY
+    tod = wall - day * DAY
+    d = day.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    dom = (d - month.astype("datetime64[D]")).astype(np.int64)  # 0-based day of month
+    target = month + np.timedelta64(months, "M")
+    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]")
+              - target.astype("datetime64[D]")).astype(np.int64)  # fmt: skip
+    new_day = target.astype("datetime64[D]").astype(np.int64) + np.minimum(dom, length - 1)
+    local = new_day * DAY + tod
+    return _wall_to_real_fold0(hist, local)
+
+
+def _wall_to_real_fold0(hist: OffsetHistory, local: I64) -> I64:
+    """The real instant of each naive wall time as ``fold=0`` reads it (see above)."""
+    starts, offsets = hist.starts, hist.offsets
+    ends = np.append(starts[1:], np.int64(hist.hi))
+    n = len(starts)
+    k_lo = np.clip(np.searchsorted(starts, local - offsets.max(), side="right") - 1, 0, n - 1)
+    k_hi = np.clip(np.searchsorted(starts, local - offsets.min(), side="right") - 1, 0, n - 1)
+    out = np.zeros(len(local), dtype=np.int64)
+    found = np.zeros(len(local), dtype=bool)
+    before = np.full(len(local), -1, dtype=np.int64)  # last segment the wall time is not before
+    for j in range(int((k_hi - k_lo).max(initial=0)) + 1):
+        k = k_lo + j
+        ok = k <= k_hi
+        kk = np.where(ok, k, 0)
+        t = local - offsets[kk]
+        after_start = ok & (t >= starts[kk])
+        valid = after_start & (t < ends[kk]) & ~found
+        out[valid] = t[valid]
+        found |= valid
+        before = np.where(after_start, kk, before)
+    gap = ~found
+    if gap.any():  # inside a gap: the offset before the change
+        out[gap] = local[gap] - offsets[np.clip(before[gap], 0, n - 1)]
+    return out
 
 
 def _whole(duration: Duration) -> int:
@@ -68,9 +128,7 @@ def deadline(
     if duration.unit == "bd":
         return cal.add_business_days(s, _whole(duration))
     months = _whole(duration) * (12 if duration.unit == "y" else 1)
-    return np.asarray(
-        [add_months(int(x), months, cal.timezone) for x in s.ravel()], dtype=np.int64
-    ).reshape(s.shape)
+    return add_months_many(s, months, cal.timezone).reshape(s.shape)
 
 
 def elapsed(
