@@ -62,6 +62,7 @@ def check_paths(
     """The export files as paths and as the user wrote them; none given or one twice is an error."""
     if isinstance(paths, str | Path):
         paths = [paths]
+    paths = [f for p in paths for f in expand_folder(p)]
     shown = [str(p) for p in paths]
     if not shown:
         raise SvcstdError(Problem(prof.profile, "no export files given"))
@@ -72,6 +73,18 @@ def check_paths(
             raise SvcstdError(Problem(name, "the same file is given twice"))
         seen.add(real)
     return [Path(p) for p in paths], shown
+
+
+def expand_folder(path: str | Path) -> list[str | Path]:
+    """A folder stands for the Parquet files under it (``*.parquet``, sub-folders included, as
+    a partitioned dataset is laid out), in path order; anything else for itself."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [path]
+    found = sorted(f for f in folder.rglob("*.parquet") if f.is_file())
+    if not found:
+        raise SvcstdError(Problem(str(path), "is a folder with no Parquet files (*.parquet) in it"))
+    return [str(folder / f.relative_to(folder)) for f in found]
 
 
 def records_from_tables(tables: Sequence[RawTable], profile: Profile) -> RecordSet:

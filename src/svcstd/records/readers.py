@@ -142,19 +142,23 @@ def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataF
 
 
 def read_batches(
-    path: Path, shown: str, profile: Profile, select: Selector, rows: int
+    path: Path | str, shown: str, profile: Profile, select: Selector, rows: int
 ) -> Iterator[pl.DataFrame | SourceFile]:
     """The rows :func:`read_table` returns, in batches of about ``rows``; the last item is the
-    file's :class:`SourceFile`.
+    file's :class:`SourceFile`. ``path`` may be a Parquet file's URL (object stores and
+    HTTP(S), with credentials from the environment as Polars reads them).
 
     CSV (plain, gzip or converted from another encoding) and Parquet stream, so memory stays
     bounded whatever the file's size; JSON Lines, XLSX and XES are read whole, then sliced.
     Errors are the ones :func:`read_table` raises.
     """
-    if not path.exists() or path.is_dir():
+    if isinstance(path, str):  # a URL (s3://, gs://, az://, https://): Parquet read by Polars
+        fmt = "parquet"
+    elif not path.exists() or path.is_dir():
         yield from _sliced(read_table(path, shown, profile, select), rows)
         return
-    fmt = detect_format(path, profile, shown)
+    else:
+        fmt = detect_format(path, profile, shown)
     if fmt not in ("csv", "parquet"):
         yield from _sliced(read_table(path, shown, profile, select), rows)
         return
@@ -247,13 +251,14 @@ def _jsonl_problem(path: Path, shown: str, exc: Exception) -> SvcstdError:
 # Parquet
 
 
-def _parquet_lazy(path: Path, shown: str, select: Selector) -> pl.LazyFrame:
-    with path.open("rb") as fh:
-        head = fh.read(4)
-    if not head:
-        raise SvcstdError(Problem(shown, "the file is empty (no header, no rows)"))
-    if head[:2] == GZIP_MAGIC:
-        raise SvcstdError(Problem(shown, "gzip-compressed Parquet is not supported; decompress it"))
+def _parquet_lazy(path: Path | str, shown: str, select: Selector) -> pl.LazyFrame:
+    if isinstance(path, Path):
+        with path.open("rb") as fh:
+            head = fh.read(4)
+        if not head:
+            raise SvcstdError(Problem(shown, "the file is empty (no header, no rows)"))
+        if head[:2] == GZIP_MAGIC:
+            raise SvcstdError(Problem(shown, "gzip-compressed Parquet is not supported; decompress it"))
     try:
         lf = pl.scan_parquet(path).with_row_index(ROW, offset=1)
         header = [c for c in lf.collect_schema().names() if c != ROW]
