@@ -36,7 +36,7 @@ import polars as pl
 
 from svcstd.checks.authorities import local, with_roles
 from svcstd.checks.context import CheckContext, Scope
-from svcstd.checks.selectors import events_of, select
+from svcstd.checks.selectors import events_of, previous, select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import Condition, Process
@@ -81,13 +81,15 @@ def evaluate(rules: Sequence[Process], scope: Scope, ctx: CheckContext) -> pl.Da
 
 
 def observed_steps(process: Process, events: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
-    """The case events that evidence steps, with ``step`` and ``performer``; repeats collapsed."""
+    """The case events that evidence steps, with ``step`` and ``performer``; repeats collapsed.
+
+    Sorted by case, instant and record order (as :func:`with_roles` leaves them)."""
     steps = step_of_event(process)
     seen = events.filter(pl.col("event").is_in(list(steps)))
     seen = with_roles(seen, known).with_columns(
         step=pl.col("event").replace_strict(steps, return_dtype=pl.Utf8)
     )
-    return seen.filter((pl.col("step") != pl.col("step").shift(1).over("case_id")).fill_null(True))
+    return seen.filter((pl.col("step") != previous("step")).fill_null(True))
 
 
 def judge(
@@ -103,7 +105,7 @@ def judge(
         applies = seen.filter(pl.col("step") == start.id).select("case_id").unique()
     else:
         applies = seen.select("case_id").unique()
-    seen = seen.join(applies, on="case_id", how="semi")
+    seen = seen.filter(pl.col("case_id").is_in(applies.get_column("case_id").implode()))
     tz = ctx.calendar(scope.release, None).timezone
 
     # 1. Order: allowed (from, to) pairs as a frame, consecutive observed steps joined to it.
@@ -111,9 +113,7 @@ def judge(
         [(a, b) for a, bs in reach.items() for b in bs], schema=["prev", "step"], orient="row"
     ).with_columns(ok=pl.lit(True))
     pairs = seen.with_columns(
-        prev=pl.col("step").shift(1).over("case_id"),
-        prev_at=pl.col("at").shift(1).over("case_id"),
-        prev_event=pl.col("event").shift(1).over("case_id"),
+        prev=previous("step"), prev_at=previous("at"), prev_event=previous("event")
     )
     back = allowed.rename({"prev": "step", "step": "prev", "ok": "ok_back"})
     pairs = pairs.join(allowed, on=["prev", "step"], how="left").join(
@@ -173,22 +173,27 @@ def judge(
             orient="row",
         ).with_columns(role_ok=pl.lit(True))
         checked = with_role_rule.join(allowed_roles, on=["step", "performer"], how="left")
-        roles = (
-            checked.group_by("case_id", maintain_order=True)
-            .agg(
-                role_bad=pl.format("step {} ({} at {}) done by role {}, not {}", pl.col("step"),
-                                   pl.col("event"), local("at", tz), pl.col("performer"),
-                                   pl.col("step").replace_strict(
-                                       {k: " or ".join(v) for k, v in step_roles.items()},
-                                       return_dtype=pl.Utf8))
-                .filter(pl.col("performer").is_not_null() & pl.col("role_ok").is_null())
-                .first(),
-                role_unknown=pl.format("step {} ({} at {}) records no role", pl.col("step"),
-                                       pl.col("event"), local("at", tz))
-                .filter(pl.col("performer").is_null())
-                .first(),
-            )
-        )  # fmt: skip
+        # The first offending step per case, then its words (formatting every row is costly).
+        bad = (
+            checked.filter(pl.col("performer").is_not_null() & pl.col("role_ok").is_null())
+            .group_by("case_id", maintain_order=True)
+            .first()
+            .select("case_id",
+                    role_bad=pl.format("step {} ({} at {}) done by role {}, not {}",
+                                       pl.col("step"), pl.col("event"), local("at", tz),
+                                       pl.col("performer"), pl.col("step").replace_strict(
+                                           {k: " or ".join(v) for k, v in step_roles.items()},
+                                           return_dtype=pl.Utf8)))
+        )
+        unknown = (
+            checked.filter(pl.col("performer").is_null())
+            .group_by("case_id", maintain_order=True)
+            .first()
+            .select("case_id",
+                    role_unknown=pl.format("step {} ({} at {}) records no role", pl.col("step"),
+                                           pl.col("event"), local("at", tz)))
+        )
+        roles = bad.join(unknown, on="case_id", how="full", coalesce=True)  # fmt: skip
     else:
         roles = pl.DataFrame(schema={"case_id": pl.Utf8, "role_bad": pl.Utf8,
                                      "role_unknown": pl.Utf8})  # fmt: skip

@@ -102,6 +102,15 @@ def seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     )
 
 
+def previous(column: str) -> pl.Expr:
+    """The column's value in the previous row of the same case, null in a case's first row.
+
+    As ``shift(1).over("case_id")``, for frames whose rows are grouped by case (sorted by
+    case, as the scope's events are), without a group-by.
+    """
+    return pl.when(pl.col("case_id") == pl.col("case_id").shift(1)).then(pl.col(column).shift(1))
+
+
 def first_seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     """``case_id, first``: each scope case's first event up to ``as_of`` (cases with one only)."""
     return cached(
