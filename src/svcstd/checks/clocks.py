@@ -201,6 +201,55 @@ class Cycles:
         )
 
 
+# Per-group computations on frames whose rows are grouped (contiguous) by the keys.
+
+
+def _begins(*keys: str) -> pl.Expr:
+    """Whether a row is the first of its group."""
+    differs = [(pl.col(k) != pl.col(k).shift(1)).fill_null(True) for k in keys]
+    return pl.any_horizontal(differs)
+
+
+def _ends(*keys: str) -> pl.Expr:
+    """Whether a row is the last of its group."""
+    differs = [(pl.col(k) != pl.col(k).shift(-1)).fill_null(True) for k in keys]
+    return pl.any_horizontal(differs)
+
+
+def _cum_sum(x: pl.Expr, new: pl.Expr) -> pl.Expr:
+    """``x.cum_sum().over(group)``: the running total minus the total before the group."""
+    total = x.cum_sum()
+    return total - pl.when(new).then(total - x).forward_fill()
+
+
+def _fill(x: pl.Expr, new: pl.Expr) -> pl.Expr:
+    """``x.forward_fill().over(group)``: fill only from a value of the same group."""
+    row = pl.int_range(pl.len())
+    last_value = pl.when(x.is_not_null()).then(row).forward_fill()
+    group_start = pl.when(new).then(row).forward_fill()
+    return pl.when(last_value >= group_start).then(x.forward_fill())
+
+
+def _group_total(x: pl.Expr, new: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """``x.sum().over(group)``."""
+    return pl.when(end).then(_cum_sum(x, new)).backward_fill()
+
+
+def _broadcast(x: pl.Expr, new: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """The group's one non-null value of ``x`` on every row of the group (null if none)."""
+    row = pl.int_range(pl.len())
+    before = pl.when(x.is_not_null()).then(row).forward_fill()
+    group_start = pl.when(new).then(row).forward_fill()
+    after = pl.when(x.is_not_null()).then(row).backward_fill()
+    group_end = pl.when(end).then(row).backward_fill()
+    return (
+        pl.when(before >= group_start)
+        .then(x.forward_fill())
+        .when(after <= group_end)
+        .then(x.backward_fill())
+    )
+
+
 def run_clocks(
     events: pl.DataFrame,
     clock: Clock,
@@ -232,37 +281,50 @@ def run_clocks(
         )
         .sort("case_id", "t", "seq")
     )
+    # Rows stay grouped by case (and cycles by case, cycle) from here on, so per-case running
+    # values are cumulative sums and fills bounded by each group's first row: no group-by.
+    new, end = _begins("case_id"), _ends("case_id")
+    flag = {f: pl.col(f).cast(pl.Int64) for f in _FLAGS}
     groups = (
         rows.group_by("case_id", "t", maintain_order=True)
         .agg(*(pl.col(f).any() for f in _FLAGS), state=pl.col("state").drop_nulls().last())
-        .filter(~pl.col("_cancel").any().over("case_id"))
-        .with_columns(first=pl.col("t").filter(pl.col("_start")).min().over("case_id"))
-        .filter(pl.col("first").is_not_null())
+        .with_columns(
+            _n_cancel=_group_total(flag["_cancel"], new, end),
+            _nth_start=_cum_sum(flag["_start"], new),
+        )
+        .with_columns(
+            first=_broadcast(
+                pl.when(pl.col("_start") & (pl.col("_nth_start") == 1)).then(pl.col("t")), new, end
+            )
+        )
+        .filter((pl.col("_n_cancel") == 0) & pl.col("first").is_not_null())
+        .drop("_n_cancel", "_nth_start")
         .with_columns(reset=pl.col("_reset") & (pl.col("t") > pl.col("first")))
-        .with_columns(cycle=pl.col("reset").cast(pl.Int32).cum_sum().over("case_id"))
+        .with_columns(cycle=_cum_sum(pl.col("reset").cast(pl.Int32), new))
         .with_columns(
             stop_here=pl.col("_stop")
             & pl.when(pl.col("cycle") == 0)
             .then(pl.col("t") > pl.col("first"))
             .otherwise(True),
+            # a later cycle begins at its reset, the latest one at or before the row
             begin=pl.when(pl.col("cycle") == 0)
             .then(pl.col("first"))
-            .otherwise(pl.col("t").filter(pl.col("reset")).first().over("case_id", "cycle")),
+            .otherwise(pl.when(pl.col("reset")).then(pl.col("t")).forward_fill()),
         )
         .with_columns(
-            stopped=pl.col("stop_here").cum_sum().over("case_id", "cycle") > 0,
-            state_after=pl.col("state").forward_fill().over("case_id"),
-            event_paused=pl.when(pl.col("_resume"))
-            .then(False)
-            .when(pl.col("_pause"))
-            .then(True)
-            .when(pl.col("reset"))
-            .then(False)
-            .otherwise(None)
-            .forward_fill()
-            .over("case_id")
-            .fill_null(False),
-            nxt=pl.col("t").shift(-1).over("case_id").fill_null(as_of),
+            stopped=_cum_sum(pl.col("stop_here").cast(pl.Int64), new | pl.col("reset")) > 0,
+            state_after=_fill(pl.col("state"), new),
+            event_paused=_fill(
+                pl.when(pl.col("_resume"))
+                .then(False)
+                .when(pl.col("_pause"))
+                .then(True)
+                .when(pl.col("reset"))
+                .then(False)
+                .otherwise(None),
+                new,
+            ).fill_null(False),
+            nxt=pl.when(end).then(pl.lit(as_of, dtype=pl.Int64)).otherwise(pl.col("t").shift(-1)),
         )
         .with_columns(
             running=(pl.col("t") >= pl.col("first")) & ~pl.col("stopped"),
@@ -285,7 +347,9 @@ def run_clocks(
     stretches = (
         groups.filter(pl.col("counts"))
         .select("case_id", "cycle", "t", "length")
-        .with_columns(before=pl.col("length").cum_sum().over("case_id", "cycle") - pl.col("length"))
+        .with_columns(
+            before=_cum_sum(pl.col("length"), _begins("case_id", "cycle")) - pl.col("length")
+        )
     )
     cycles = (
         groups.filter(pl.col("t") >= pl.col("first"))
@@ -297,6 +361,6 @@ def run_clocks(
             running_at_begin=pl.col("running").first(),
             paused=pl.col("running").last() & pl.col("paused").last(),
         )
-        .with_columns(last=pl.col("cycle") == pl.col("cycle").max().over("case_id"))
+        .with_columns(last=_ends("case_id"))  # a case's cycles come in order
     )
     return Cycles(cycles, stretches, calendar, time, as_of)
