@@ -25,8 +25,11 @@ INTRO = """
 in Parquet (zone-aware timestamp columns), and times `svcstd check EXPORT --profile svcstd
 --as-of 2026-10-29T00:00:00+08:00 --format json --fail-on never` with the full bundled standards
 (both releases, every rule kind). Each figure is the median of the stated number of runs, each
-in a fresh process; *peak memory* is that process's maximum resident set (`wait4`'s
-`ru_maxrss`). The *floor* is the time `pyarrow.csv.read_csv` / `pyarrow.parquet.read_table` takes
+in a fresh process; *peak memory* is the largest total over that process and its workers
+(`svcstd check` judges large exports part by part on worker processes) of their proportional
+set sizes (PSS, sampled every 50 ms from `/proc/PID/smaps_rollup`; shared library pages are
+split among the processes that share them), and never less than the process's own `ru_maxrss`.
+The *floor* is the time `pyarrow.csv.read_csv` / `pyarrow.parquet.read_table` takes
 to read the same file into memory (measured inside a fresh process, without interpreter start):
 no checker can be faster than reading its input. *Ratio* is check time over floor.
 
@@ -138,6 +141,15 @@ def section(res: dict[str, Any]) -> str:
             f"| {_mib(r['bytes'])} | {_s(r['check_s'])} | {_mib(r['check_peak_rss'])} "
             f"| {_s(r['floor_read_s'])} | {r['ratio']:.1f}× | {r['events_per_s']:,.0f} |"
         )
+    dask = [r for r in rows if "dask_s" in r]
+    if dask:
+        lines += ["", "The same check with `--engine dask` (a Dask `LocalCluster` of one worker "
+                  "process per core, started and stopped by the run):", "",
+                  "| export | local engine | Dask engine | peak (Dask, all processes) |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        for r in dask:
+            lines.append(f"| {_size(r['target'])} {r['format']} | {_s(r['check_s'])} "
+                         f"| {_s(r['dask_s'])} | {_mib(r['dask_peak_rss'])} |")  # fmt: skip
     lines += ["", "Growth: time per event as the export grows (linear cost is a flat line).", ""]
     lines += ["| export | µs per event (check) | µs per event (floor) |", "|---|---:|---:|"]
     for r in rows:
