@@ -258,11 +258,21 @@ class _Mapper:
             if pos is not None:
                 raise self.fail_at(pos, at, "no timestamp for an event")
 
+    def columns(self, names: Sequence[str]) -> pl.DataFrame:
+        """Some columns of the raw frame, as a frame of their own.
+
+        Not ``raw.select``: once the raw frame holds columns added whole (parsed timestamps)
+        beside ones read in chunks, a frame-level select first re-chunks every column of it.
+        """
+        return pl.DataFrame([self.raw.get_column(c) for c in names])
+
     def sort(self) -> None:
         keys: list[pl.Expr] = [pl.col(CASE)]
+        keyed: list[str] = []
         for key in self.p.order:
             if key.as_ == "timestamp":
                 keys.append(pl.col(f"__t:{key.column}"))
+                keyed.append(f"__t:{key.column}")
             elif key.as_ == "integer":
                 text = self.raw[key.column].cast(pl.Utf8).str.strip_chars()
                 num = text.cast(pl.Int64, strict=False)
@@ -271,16 +281,21 @@ class _Mapper:
                     raise self.fail_at(pos, key.column, f"{text[pos]!r} is not an integer (order column)")
                 self.raw = self.raw.with_columns(num.alias(f"__o:{key.column}"))
                 keys.append(pl.col(f"__o:{key.column}"))
+                keyed.append(f"__o:{key.column}")
             else:
                 keys.append(pl.col(key.column).cast(pl.Utf8))
+                keyed.append(key.column)
         keys += [pl.col(FILE), pl.col(ROW)]
         # Sort only the keys, then gather just the columns events read, never the whole (wide)
         # export; an export already in order (as svcstd writes them) is not copied at all.
-        order = self.raw.select(pl.arg_sort_by(keys, nulls_last=True, maintain_order=True))
+        names = {*keyed, CASE, FILE, ROW}
+        order = self.columns([c for c in self.raw.columns if c in names]).select(
+            pl.arg_sort_by(keys, nulls_last=True, maintain_order=True)
+        )
         self.order = order.to_series()
         self.in_order = bool((self.order == pl.int_range(self.raw.height, eager=True)).all())
         needed = self.event_columns()
-        s = self.raw.select([c for c in self.raw.columns if c in needed])
+        s = self.columns([c for c in self.raw.columns if c in needed])
         s = s if self.in_order else s.gather(self.order)
         self.s = s.with_row_index(RANK).with_columns(pl.col(RANK).cast(pl.Int64))
 
@@ -433,7 +448,7 @@ class _Mapper:
             carries = self.raw[cols[0]].is_not_null()
             for col in cols[1:]:  # (pl.any_horizontal over many columns is far slower)
                 carries |= self.raw[col].is_not_null()
-            found = self.raw.select(CASE, *cols).filter(carries)
+            found = pl.DataFrame([self.raw.get_column(c).filter(carries) for c in [CASE, *cols]])
             if not self.in_order:
                 within = carries.cast(pl.UInt32).cum_sum() - 1  # a carrying row's place in found
                 found = found.gather(within.gather(self.order.filter(carries.gather(self.order))))
