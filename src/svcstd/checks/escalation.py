@@ -217,7 +217,22 @@ def _repeat(
 ) -> Firing:
     if not ctx.records.has("cases.customer"):
         return _none(cal, why="the export lacks cases.customer")
-    # The customer's earlier cases may be judged by another release: count over the export.
+    # The customer's earlier cases may be judged by another release: count over the export,
+    # once per run (every release and every explanation reads the same counts).
+    key = ("repeat", tuple((k, tuple(v)) for k, v in path.applies_to.items()), str(trigger.window),
+           trigger.count, ctx.as_of)  # fmt: skip
+    memo = ctx.__dict__.setdefault("_svcstd_memo", {})
+    if key not in memo:
+        memo[key] = _repeats(trigger, path, ctx)
+    hit = memo[key].join(cases.select("case_id"), on="case_id", how="semi")
+    unknown = cases.filter(pl.col("customer").is_null()).select(
+        "case_id", reason=pl.lit(f"the case has no customer, which decides {label(trigger)}")
+    )
+    return Firing(hit.cast(_FIRED), unknown, None, cal, "business")  # type: ignore[arg-type]
+
+
+def _repeats(trigger: RepeatTrigger, path: EscalationPath, ctx: CheckContext) -> pl.DataFrame:
+    """``case_id, at``: every case of the export that is a repeat, and when it was opened."""
     every = ctx.openings
     for key, values in path.applies_to.items():
         every = every.filter(pl.col(key).is_in(values))
@@ -230,17 +245,12 @@ def _repeat(
     )
     period = _window(trigger.window)
     counts = every.rolling(index_column="when", period=period, group_by="customer").agg(n=pl.len())
-    hit = (
+    return (
         every.select("case_id", at="opened")
         .with_columns(n=counts.get_column("n"))
         .filter(pl.col("n") >= trigger.count)
-        .join(cases.select("case_id"), on="case_id", how="semi")
         .select("case_id", "at")
     )
-    unknown = cases.filter(pl.col("customer").is_null()).select(
-        "case_id", reason=pl.lit(f"the case has no customer, which decides {label(trigger)}")
-    )
-    return Firing(hit.cast(_FIRED), unknown, None, cal, "business")  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,12 +30,21 @@ class Selection:
 
 
 def select(selector: Selector, scope: Scope, ctx: CheckContext, rule_id: str) -> Selection:
-    """Split the scope's cases into in-scope and unplaceable for one rule."""
+    """Split the scope's cases into in-scope and unplaceable for one rule.
+
+    Rules with the same selector share the split (computed once per scope)."""
+    key = ("select", tuple((k, tuple(v)) for k, v in selector.items()), ctx.records.lacks)
+    cases, unplaceable = cached(scope, key, lambda: _split(selector, scope, ctx))
+    return Selection(cases, unplaceable.with_columns(rule_id=pl.lit(rule_id, dtype=pl.Utf8)))
+
+
+def _split(selector: Selector, scope: Scope, ctx: CheckContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rule_id = ""  # set per rule by select()
     cases = scope.cases
     lacking = ctx.lacks_field(selector)
     if lacking:
         reason = f"the export lacks {', '.join(lacking)}, which decides whether the rule applies"
-        return Selection(cases.clear(), not_evaluable(cases.get_column("case_id"), rule_id, reason))
+        return cases.clear(), not_evaluable(cases.get_column("case_id"), rule_id, reason)
     missing_parts = []
     for key, values in selector.items():
         missing = cases.filter(pl.col(key).is_null())
@@ -49,7 +58,7 @@ def select(selector: Selector, scope: Scope, ctx: CheckContext, rule_id: str) ->
         if missing_parts
         else not_evaluable([], rule_id, "")
     )
-    return Selection(cases, unplaceable)
+    return cases, unplaceable
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,12 +94,13 @@ def events_of(
     A rule reads only the events that can matter to it: filtering on them first and on the
     cases second keeps each rule's cost to its own events, not the whole export.
     """
-    frame = until(scope, ctx).lazy()
+    frame = until(scope, ctx)
+    # Two filters, the cheap one first: the case test then runs on the rule's events only.
     if keep is not None:
         frame = frame.filter(keep)
     if cases is not None and cases.height != scope.cases.height:
         frame = frame.filter(pl.col("case_id").is_in(cases.get_column("case_id").implode()))
-    return frame.collect()
+    return frame
 
 
 def seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
