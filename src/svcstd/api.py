@@ -327,6 +327,44 @@ class CheckResult:
         )
 
 
+def _split_run(
+    paths: list[PathArg],
+    profile: str,
+    loaded: Standards,
+    now: int,
+    release: str | None,
+    waivers: Sequence[Waiver],
+    include_draft: bool,
+    evidence_cap: int,
+    engine: str,
+    parts: int | None,
+    jobs: int | None,
+    scheduler: str | None,
+    compare_release: str | None,
+) -> CheckResult | None:
+    """The result of a run split by case, or None when the export is judged whole."""
+    from svcstd.checks.engine import Plan
+
+    plan = Plan(loaded, now, release, tuple(waivers), include_draft, evidence_cap)
+    files = [_fspath(p) for p in paths]
+    if engine == "dask":
+        if compare_release is not None:
+            raise SvcstdError(Problem("engine", "the dask engine cannot replay a release"))
+        from svcstd.engines.dask import check_dask
+
+        return CheckResult(check_dask(files, profile, plan, parts=parts, jobs=jobs,
+                                      scheduler=scheduler))  # fmt: skip
+    if engine != "local":
+        raise SvcstdError(Problem("engine", f"unknown engine {engine!r} (local or dask)"))
+    from svcstd.engines.local import check_files
+    from svcstd.records.partitioned import parts_for
+
+    count = parts or parts_for(files)
+    if count <= 1 or compare_release is not None:
+        return None
+    return CheckResult(check_files(files, profile, plan, parts=count, jobs=jobs))
+
+
 def check(
     records: RecordSet | PathArg | Sequence[PathArg],
     standards: Standards | PathArg = "standards",
@@ -338,6 +376,10 @@ def check(
     waivers: Sequence[Waiver] | PathArg = (),
     include_draft: bool = False,
     evidence_cap: int = EVIDENCE_CAP,
+    engine: Literal["local", "dask"] = "local",
+    parts: int | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> CheckResult:
     """Check records against the standards, as ``svcstd check`` does.
 
@@ -356,6 +398,13 @@ def check(
         waivers: waivers (from :func:`load_waivers`) or the path of a waivers file.
         include_draft: also check rules whose status is ``draft``.
         evidence_cap: failures explained in full per rule (totals are always exact).
+        engine: for export paths, as ``--engine``: ``local`` judges exports above 48 MB (or
+            with ``parts``) part by part on ``jobs`` processes; ``dask`` judges Parquet files,
+            folders or URLs on the Dask cluster at ``scheduler`` (default: a LocalCluster).
+            The result's ``records`` then hold each case's fields and first event only.
+        parts: parts to split the export into (default: one per 48 MB; 1: whole).
+        jobs: worker processes (default: the CPU count).
+        scheduler: with ``engine="dask"``, the Dask scheduler's address.
 
     Raises:
         SvcstdError: bad input — unreadable export, invalid standards, unknown release, …
@@ -384,6 +433,12 @@ def check(
     else:
         if profile is None:
             raise SvcstdError(Problem("profile", "name the export's profile (e.g. 'svcstd')"))
+        paths = [records] if isinstance(records, (str, os.PathLike)) else list(records)
+        split = _split_run(paths, _fspath(profile), loaded, now, release, waiver_list,
+                           include_draft, evidence_cap, engine, parts, jobs, scheduler,
+                           compare_release)  # fmt: skip
+        if split is not None:
+            return split
         recordset = read_records(records, profile)
     common: dict[str, Any] = {
         "as_of": now,

@@ -147,3 +147,13 @@ def test_the_earliest_unknown_event_is_reported_whichever_part_holds_it(
             check_files(path, "svcstd", _plan(), parts=parts, jobs=1)
         assert str(split.value) == str(whole.value)
     assert "row 41, column 'event': unknown event 'first_reply'" in str(whole.value)
+
+
+def test_python_api_splits_export_paths_too(export: Path) -> None:
+    import svcstd
+
+    whole = svcstd.check(svcstd.read_records(export, "svcstd"), ROOT / "standards", as_of=AS_OF)
+    split = svcstd.check(export, ROOT / "standards", as_of=AS_OF, profile="svcstd", parts=3,
+                         jobs=1)  # fmt: skip
+    assert split.report("json") == whole.report("json")
+    assert split.records.events.height == split.records.cases.height  # first events only
