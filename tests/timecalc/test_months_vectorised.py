@@ -15,7 +15,7 @@ ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_H
 @pytest.mark.parametrize("tz", ZONES)
 def test_many_instants_move_as_each_one_does(tz: str) -> None:
     rng = np.random.default_rng(7)
-    # random instants 1970–2036, and every quarter hour around the 2026 DST changes
+    # random instants 1970-2036, and every quarter hour around the 2026 DST changes
     starts = np.concatenate(
         [rng.integers(0, 2_100_000_000, 600), np.arange(1_772_000_000, 1_775_000_000, 900),
          np.arange(1_790_000_000, 1_793_000_000, 900)]

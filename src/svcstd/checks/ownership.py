@@ -83,7 +83,9 @@ def _evaluate_one(rule: OwnershipRule, scope: Scope, ctx: CheckContext) -> pl.Da
         rule.handover_events
     ).fill_null(False)
     events = events_of(scope, ctx, cases, read)
-    present = seen(scope, ctx).filter(pl.col("case_id").is_in(cases.get_column("case_id").implode()))
+    present = seen(scope, ctx).filter(
+        pl.col("case_id").is_in(cases.get_column("case_id").implode())
+    )
     if not ctx.records.has("events.actor"):
         reason = "the export lacks events.actor, so who is responsible cannot be told"
         out.append(not_evaluable(present.get_column("case_id"), rule.id, reason))

@@ -178,20 +178,33 @@ def judge(
             checked.filter(pl.col("performer").is_not_null() & pl.col("role_ok").is_null())
             .group_by("case_id", maintain_order=True)
             .first()
-            .select("case_id",
-                    role_bad=pl.format("step {} ({} at {}) done by role {}, not {}",
-                                       pl.col("step"), pl.col("event"), local("at", tz),
-                                       pl.col("performer"), pl.col("step").replace_strict(
-                                           {k: " or ".join(v) for k, v in step_roles.items()},
-                                           return_dtype=pl.Utf8)))
+            .select(
+                "case_id",
+                role_bad=pl.format(
+                    "step {} ({} at {}) done by role {}, not {}",
+                    pl.col("step"),
+                    pl.col("event"),
+                    local("at", tz),
+                    pl.col("performer"),
+                    pl.col("step").replace_strict(
+                        {k: " or ".join(v) for k, v in step_roles.items()}, return_dtype=pl.Utf8
+                    ),
+                ),
+            )
         )
         unknown = (
             checked.filter(pl.col("performer").is_null())
             .group_by("case_id", maintain_order=True)
             .first()
-            .select("case_id",
-                    role_unknown=pl.format("step {} ({} at {}) records no role", pl.col("step"),
-                                           pl.col("event"), local("at", tz)))
+            .select(
+                "case_id",
+                role_unknown=pl.format(
+                    "step {} ({} at {}) records no role",
+                    pl.col("step"),
+                    pl.col("event"),
+                    local("at", tz),
+                ),
+            )
         )
         roles = bad.join(unknown, on="case_id", how="full", coalesce=True)  # fmt: skip
     else:

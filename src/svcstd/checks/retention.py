@@ -162,9 +162,7 @@ def _evaluate_one(rule: RetentionRule, scope: Scope, ctx: CheckContext) -> pl.Da
         .then(pl.lit("within retention: disposal not yet due"))
         .when(held)
         .then(pl.lit("kept on legal hold"))
-        .otherwise(
-            pl.lit(f"kept past the end of retention ({rule.then} was due); {unheld}")
-        ),
+        .otherwise(pl.lit(f"kept past the end of retention ({rule.then} was due); {unheld}")),
         observed=(pl.col("disposed").dt.epoch("s").fill_null(ctx.as_of) - pl.col("_start_s")).cast(
             pl.Float64
         ),

@@ -38,7 +38,9 @@ def select(selector: Selector, scope: Scope, ctx: CheckContext, rule_id: str) ->
     return Selection(cases, unplaceable.with_columns(rule_id=pl.lit(rule_id, dtype=pl.Utf8)))
 
 
-def _split(selector: Selector, scope: Scope, ctx: CheckContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _split(
+    selector: Selector, scope: Scope, ctx: CheckContext
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     rule_id = ""  # set per rule by select()
     cases = scope.cases
     lacking = ctx.lacks_field(selector)
