@@ -296,7 +296,7 @@ class _Mapper:
         self.in_order = bool((self.order == pl.int_range(self.raw.height, eager=True)).all())
         needed = self.event_columns()
         s = self.columns([c for c in self.raw.columns if c in needed])
-        s = s if self.in_order else s.gather(self.order)
+        s = s if self.in_order else s.rechunk().gather(self.order)  # (gathers faster in one piece)
         self.s = s.with_row_index(RANK).with_columns(pl.col(RANK).cast(pl.Int64))
 
     def event_columns(self) -> set[str]:
@@ -451,7 +451,9 @@ class _Mapper:
             found = pl.DataFrame([self.raw.get_column(c).filter(carries) for c in [CASE, *cols]])
             if not self.in_order:
                 within = carries.cast(pl.UInt32).cum_sum() - 1  # a carrying row's place in found
-                found = found.gather(within.gather(self.order.filter(carries.gather(self.order))))
+                found = found.rechunk().gather(
+                    within.gather(self.order.filter(carries.gather(self.order)))
+                )
 
             def take(col: str, fm: FieldMap | None, name: str) -> pl.Expr:
                 nonnull = pl.col(col).drop_nulls()
