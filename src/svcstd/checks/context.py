@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import polars as pl
 
 from svcstd.records.schema import RecordSet
 from svcstd.spec.model import Condition, Handbook, Selector
 from svcstd.timecalc import BusinessCalendar, business_calendar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class CheckContext:
     _calendars: dict[tuple[str, str | None], BusinessCalendar] = field(
         default_factory=dict, repr=False
     )
+    _memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """What ``make`` derives from the run's facts, computed once per run under ``key``."""
+        return _cached(self._memo, key, make)
 
     def calendar(self, release: Handbook, calendar_id: str | None) -> BusinessCalendar:
         """The release's calendar (its default when ``calendar_id`` is None), built once."""
@@ -118,6 +126,13 @@ class SharedFacts:
         return cls(roles, openings)
 
 
+def _cached(memo: dict[tuple[object, ...], object], key: tuple[object, ...],
+            make: Callable[[], T]) -> T:  # fmt: skip
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]  # type: ignore[return-value]
+
+
 def _earliest_roles(rows: pl.DataFrame) -> pl.DataFrame:
     return (
         rows.sort("at", "case_id", "seq")
@@ -133,6 +148,11 @@ class Scope:
     release: Handbook
     cases: pl.DataFrame
     events: pl.DataFrame
+    _memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """What ``make`` derives from this scope, computed once per scope under ``key``."""
+        return _cached(self._memo, key, make)
 
     @cached_property
     def case_ids(self) -> pl.Series:

@@ -221,10 +221,7 @@ def _repeat(
     # once per run (every release and every explanation reads the same counts).
     key = ("repeat", tuple((k, tuple(v)) for k, v in path.applies_to.items()), str(trigger.window),
            trigger.count, ctx.as_of)  # fmt: skip
-    memo = ctx.__dict__.setdefault("_svcstd_memo", {})
-    if key not in memo:
-        memo[key] = _repeats(trigger, path, ctx)
-    hit = memo[key].join(cases.select("case_id"), on="case_id", how="semi")
+    hit = ctx.cached(key, lambda: _repeats(trigger, path, ctx)).join(cases.select("case_id"), on="case_id", how="semi")
     unknown = cases.filter(pl.col("customer").is_null()).select(
         "case_id", reason=pl.lit(f"the case has no customer, which decides {label(trigger)}")
     )

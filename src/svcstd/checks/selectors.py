@@ -69,12 +69,8 @@ def _split(
 
 def cached(scope: Scope, key: tuple[object, ...], make: Callable[[], T]) -> T:
     """What ``make`` derives from ``scope`` (and run-wide facts named in ``key``), computed
-    once per scope: kept in the instance's ``__dict__`` as ``cached_property`` does (a scope
-    is immutable, and goes with its release's judging)."""
-    memo = scope.__dict__.setdefault("_svcstd_memo", {})
-    if key not in memo:
-        memo[key] = make()
-    return memo[key]  # type: ignore[no-any-return]
+    once per scope (a scope is immutable, and goes with its release's judging)."""
+    return scope.cached(key, make)
 
 
 def until(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
