@@ -338,7 +338,8 @@ def _judge(
         return result, None
     split = (parts or parts_for(records)) if source is None else 1
     if split > 1 and compare_release is None:
-        return check_files(list(records), profile, plan, parts=split, jobs=jobs, progress=tell), None
+        result = check_files(list(records), profile, plan, parts=split, jobs=jobs, progress=tell)
+        return result, None
     if source is not None:  # imported here: file-only runs do not load SQLAlchemy
         from svcstd.records.sql import read_records_sql
 

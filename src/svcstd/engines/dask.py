@@ -44,7 +44,7 @@ from svcstd.engines.parts import (
 )
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.build import expand_folder, map_tables
-from svcstd.records.partitioned import BATCH_ROWS, BYTES_PER_PART, earliest_error
+from svcstd.records.partitioned import BATCH_ROWS, earliest_error, parts_for, route
 from svcstd.records.profile import Profile, load_profile
 from svcstd.records.readers import RawTable, read_batches, require
 from svcstd.records.schema import RecordSet, SourceFile
@@ -95,7 +95,8 @@ def list_parquet(sources: Sequence[str | Path]) -> list[str]:
             if fs.isdir(root):
                 found = sorted(p for p in fs.find(root) if p.endswith(".parquet"))
                 if not found:
-                    raise SvcstdError(Problem(text, "is a folder with no Parquet files (*.parquet) in it"))
+                    why = "is a folder with no Parquet files (*.parquet) in it"
+                    raise SvcstdError(Problem(text, why))
                 out += [f"{protocol}://{p}" for p in found]
             elif fs.exists(root):
                 out.append(text)
@@ -225,16 +226,11 @@ def _readable(files: list[str]) -> list[str | Path]:
 
 
 def _parts_for(files: list[str]) -> int:
-    size = 0
-    for name in files:
-        if "://" in name and not name.startswith("file://"):
-            return max(1, len(files))  # remote sizes are not fetched: a part per file
-        import pyarrow.parquet as pq
-
-        meta = pq.ParquetFile(name.removeprefix("file://")).metadata
-        data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-        size += max(data, meta.num_rows * meta.num_columns * 3)
-    return max(1, -(-size // BYTES_PER_PART))
+    """The local engine's rule (one part per 48 MB of data); remote files' sizes are not
+    fetched: a part per file."""
+    if any("://" in f and not f.startswith("file://") for f in files):
+        return max(1, len(files))
+    return parts_for([f.removeprefix("file://") for f in files])
 
 
 # -- tasks (run on the workers) -------------------------------------------------------------
@@ -249,10 +245,8 @@ def _read(path: str | Path, shown: str, prof: Profile, parts: int) -> _Read:
             if isinstance(item, SourceFile):
                 source = item
                 continue
-            key = pl.col(prof.case_id).cast(pl.Utf8).str.strip_chars().hash(0) % parts
-            keyed = item.with_columns(key.fill_null(0).alias("__part"))
-            for (k,), piece in keyed.partition_by("__part", as_dict=True, include_key=False).items():
-                pieces[int(k)].append(piece)
+            for k, piece in route(item, prof, parts).items():
+                pieces[k].append(piece)
     except SvcstdError as exc:
         return _Read(None, (), exc, exc.order)
     except Exception as exc:  # an unreachable object store, a corrupt file

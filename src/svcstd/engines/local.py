@@ -10,13 +10,10 @@ event.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,28 +35,15 @@ from svcstd.records.build import check_paths
 from svcstd.records.partitioned import (
     earliest_error,
     load_part,
-    map_part,
+    map_parts,
     parts_for,
-    same_formats,
-    save_part,
     split,
+    worker_pool,
 )
 from svcstd.records.profile import Profile, load_profile
 from svcstd.records.schema import RecordSet
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class _Mapped:
-    k: int
-    events: str | None
-    cases: str | None
-    meta: RecordSet | None
-    formats: tuple[str, ...] | None
-    facts: SharedFacts | None
-    error: SvcstdError | None = None
-    order: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -92,14 +76,10 @@ def check_files(
     try:
         tell("splitting the export by case", 0, 4)
         sources, schemas = split(files, shown, prof, parts, folder)
-        names = [s.path for s in sources]
-        with _pool(jobs) as run:
+        with worker_pool(jobs) as run:
             tell(f"mapping {parts} parts", 1, 4)
-            mapped = run(_map, [(folder, k, names, schemas, prof) for k in range(parts)])
-            earliest_error(mapped)
-            same_formats(mapped, shown)  # type: ignore[arg-type]
-            done = [m for m in mapped if m.meta is not None]
-            shared = merge_facts([m.facts for m in done if m.facts is not None])
+            done = map_parts(run, folder, parts, sources, schemas, prof, shown, extra=facts_of)
+            shared = merge_facts([m.extra for m in done])
             tell(f"judging {len(done)} parts", 2, 4)
             work = [(m.k, m.events, m.cases, m.meta, plan, shared) for m in done]
             judged = run(_judge, work)
@@ -131,32 +111,6 @@ def check_files(
         return result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def _pool(jobs: int) -> Iterator[Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]]:
-    """``run(fn, argument tuples)`` → results in order: on ``jobs`` worker processes (spawned:
-    Polars' thread pool is not fork-safe), or in this process when ``jobs`` is 1."""
-    if jobs == 1:
-        yield lambda fn, work: [fn(*w) for w in work]
-        return
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-        yield lambda fn, work: list(pool.map(fn, *zip(*work, strict=True))) if work else []
-
-
-def _map(
-    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile
-) -> _Mapped:
-    try:
-        done = map_part(folder, k, files, schemas, prof)
-    except SvcstdError as exc:
-        return _Mapped(k, None, None, None, None, None, exc, exc.order)
-    if done is None:
-        return _Mapped(k, None, None, None, None, None)
-    records, formats = done
-    events, cases, meta = save_part(folder, k, records)
-    return _Mapped(k, events, cases, meta, formats, facts_of(records))
 
 
 def _judge(

@@ -27,10 +27,11 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -84,6 +85,8 @@ class _Part:
     error: SvcstdError | None
     order: tuple[int, int]
     meta: RecordSet | None
+    k: int = 0
+    extra: Any = None  # what ``_map_part``'s ``extra`` derived from the part's records
 
 
 def read_records_partitioned(
@@ -107,16 +110,8 @@ def read_records_partitioned(
     folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
     try:
         sources, schemas = split(files, shown, prof, parts, folder)
-        work = [(folder, k, [s.path for s in sources], schemas, prof) for k in range(parts)]
-        if jobs == 1:
-            results = [_map_part(*w) for w in work]
-        else:
-            ctx = multiprocessing.get_context("spawn")  # Polars' thread pool is not fork-safe
-            with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-                results = list(pool.map(_map_part, *zip(*work, strict=True)))
-        earliest_error(results)
-        same_formats(results, shown)
-        mapped = [r for r in results if r.meta is not None]
+        with worker_pool(jobs) as run:
+            mapped = map_parts(run, folder, parts, sources, schemas, prof, shown)
         events = pl.concat([pl.read_ipc(r.events) for r in mapped if r.events])
         cases = pl.concat([pl.read_ipc(r.cases) for r in mapped if r.cases],
                           how="diagonal_relaxed")  # fmt: skip
@@ -136,6 +131,14 @@ def read_records_partitioned(
     )
 
 
+def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFrame]:
+    """A batch of raw rows by part: ``hash(case id) mod parts`` (every engine routes so)."""
+    key = pl.col(prof.case_id).cast(pl.Utf8).str.strip_chars().hash(0) % parts
+    keyed = batch.with_columns(key.fill_null(0).alias(_PART))
+    pieces = keyed.partition_by(_PART, as_dict=True, include_key=False)
+    return {int(k): piece for (k,), piece in pieces.items()}
+
+
 def split(
     files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path
 ) -> tuple[list[SourceFile], list[dict[str, pl.DataType]]]:
@@ -150,15 +153,46 @@ def split(
                 continue
             if schema is None:
                 schema = dict(item.schema)
-            key = pl.col(prof.case_id).cast(pl.Utf8).str.strip_chars().hash(0) % parts
-            keyed = item.with_columns(key.fill_null(0).alias(_PART))
-            for (k,), piece in keyed.partition_by(_PART, as_dict=True, include_key=False).items():
+            for k, piece in route(item, prof, parts).items():
                 target = folder / f"{k}-{i}"
                 target.mkdir(exist_ok=True)
                 piece.write_ipc(target / f"{n:08d}.arrow", compression="lz4")
         assert schema is not None
         schemas.append(schema)
     return sources, schemas
+
+
+#: ``run(fn, argument tuples)`` → ``fn``'s results in order (see :func:`worker_pool`).
+Run = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[Run]:
+    """``run`` on ``jobs`` worker processes (spawned: Polars' thread pool is not fork-safe),
+    or in this process when ``jobs`` is 1."""
+    if jobs == 1:
+        yield lambda fn, work: [fn(*w) for w in work]
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+        yield lambda fn, work: list(pool.map(fn, *zip(*work, strict=True))) if work else []
+
+
+def map_parts(
+    run: Run, folder: Path, parts: int, sources: Sequence[SourceFile],
+    schemas: list[dict[str, pl.DataType]], prof: Profile, shown: list[str],
+    extra: Callable[[RecordSet], Any] | None = None,
+) -> list[_Part]:  # fmt: skip
+    """Map every split part (saved as IPC files in ``folder``); the parts that hold rows.
+
+    Raises the error of the earliest file and row when any part fails, and refuses parts that
+    read timestamps in different formats.
+    """
+    names = [s.path for s in sources]
+    results = run(_map_part, [(folder, k, names, schemas, prof, extra) for k in range(parts)])
+    earliest_error(results)
+    same_formats(results, shown)
+    return [r for r in results if r.meta is not None]
 
 
 def map_part(
@@ -197,18 +231,21 @@ def load_part(events: str, cases: str, meta: RecordSet) -> RecordSet:
 
 
 def _map_part(
-    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile
-) -> _Part:
-    """Map part ``k`` (runs in a worker process): write its events and cases as IPC files."""
+    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile,
+    extra: Callable[[RecordSet], Any] | None = None,
+) -> _Part:  # fmt: skip
+    """Map part ``k`` (runs in a worker process): write its events and cases as IPC files,
+    and return ``extra(records)`` along (the checks' shared facts)."""
     try:
         done = map_part(folder, k, files, schemas, prof)
     except SvcstdError as exc:
-        return _Part(None, None, None, exc, exc.order, None)
+        return _Part(None, None, None, exc, exc.order, None, k)
     if done is None:
-        return _Part(None, None, None, None, (0, 0), None)
+        return _Part(None, None, None, None, (0, 0), None, k)
     records, formats = done
     events, cases, meta = save_part(folder, k, records)
-    return _Part(events, cases, formats, None, (0, 0), meta)
+    derived = extra(records) if extra is not None else None
+    return _Part(events, cases, formats, None, (0, 0), meta, k, derived)
 
 
 def earliest_error(results: Sequence[Any]) -> None:
@@ -231,12 +268,16 @@ def same_formats(results: Sequence[_Part], shown: list[str]) -> None:
 __all__ = [
     "BATCH_ROWS",
     "BYTES_PER_PART",
+    "Run",
     "earliest_error",
     "load_part",
     "map_part",
+    "map_parts",
     "parts_for",
     "read_records_partitioned",
+    "route",
     "same_formats",
     "save_part",
     "split",
+    "worker_pool",
 ]
