@@ -232,12 +232,16 @@ def judge(
 
 
 def combine(
-    verdicts: Sequence[pl.DataFrame],
+    verdicts: Sequence[pl.DataFrame | pl.LazyFrame],
     measured: Sequence[dict[tuple[str, str], kpis.Measured]],
     plan: Plan,
 ) -> pl.DataFrame:
-    """All parts' case-level verdicts and their KPIs' verdicts, in report order."""
-    frames = list(verdicts)
+    """All parts' case-level verdicts and their KPIs' verdicts, in report order.
+
+    A part's verdicts may be lazy (a scan of the file a worker wrote them to): they are then
+    read once, straight into the sorted result.
+    """
+    frames = [v.lazy() for v in verdicts]
     keys = sorted({k for m in measured for k in m})
     for version in dict.fromkeys(v for v, _ in keys):
         handbook = plan.standards.get(version)
@@ -248,9 +252,11 @@ def combine(
             if (version, rule.id) in keys
         ]  # fmt: skip
         if judged:
-            frames.append(_stamp(pl.concat(judged), handbook, "kpis"))
-    out = pl.concat(frames) if frames else pl.DataFrame(schema=VERDICT_SCHEMA)
-    return out.sort(["rule_id", "case_id", "period", "group"], nulls_last=False)
+            frames.append(_stamp(pl.concat(judged), handbook, "kpis").lazy())
+    if not frames:
+        return pl.DataFrame(schema=VERDICT_SCHEMA)
+    order = ["rule_id", "case_id", "period", "group"]
+    return pl.concat(frames).sort(order, nulls_last=False).collect()
 
 
 def chosen(verdicts: pl.DataFrame, cap: int) -> pl.DataFrame:

@@ -81,7 +81,7 @@ def check_files(
             done = map_parts(run, folder, parts, sources, schemas, prof, shown, extra=facts_of)
             shared = merge_facts([m.extra for m in done])
             tell(f"judging {len(done)} parts", 2, 4)
-            work = [(m.k, m.events, m.cases, m.meta, plan, shared) for m in done]
+            work = [(folder, m.k, m.events, m.cases, m.meta, plan, shared) for m in done]
             judged = run(_judge, work)
             earliest_error(judged)
             holder = {m.k: m for m in done}
@@ -114,10 +114,12 @@ def check_files(
 
 
 def _judge(
-    k: int, events: str, cases: str, meta: RecordSet, plan: Plan, shared: SharedFacts
-) -> _Judged:
+    folder: Path, k: int, events: str, cases: str, meta: RecordSet, plan: Plan,
+    shared: SharedFacts,
+) -> _Judged:  # fmt: skip
     try:
-        return _Judged(k, judge_part(load_part(events, cases, meta), plan, shared))
+        part = judge_part(load_part(events, cases, meta), plan, shared)
+        return _Judged(k, part.spill(str(folder / f"verdicts-{k}.arrow")))
     except SvcstdError as exc:
         return _Judged(k, None, exc, exc.order)
 

@@ -35,6 +35,21 @@ class PartVerdicts:
     judged: Judged
     cases: pl.DataFrame  # case_id and the canonical case fields (no attributes)
     firsts: pl.DataFrame  # each case's first event: where a report points for a failure
+    #: Where the worker wrote ``judged.verdicts`` (then sent empty), or None: sent along.
+    verdicts_file: str | None = None
+
+    def spill(self, path: str) -> PartVerdicts:
+        """These verdicts with the (large) verdict frame written to ``path``, not carried:
+        the driver then reads every part's file once, straight into the sorted result."""
+        self.judged.verdicts.write_ipc(path)
+        judged = Judged(self.judged.verdicts.clear(), self.judged.measured,
+                        self.judged.judged_by, self.judged.unjudged)  # fmt: skip
+        return PartVerdicts(judged, self.cases, self.firsts, path)
+
+    def verdicts(self) -> pl.DataFrame | pl.LazyFrame:
+        if self.verdicts_file is None:
+            return self.judged.verdicts
+        return pl.scan_ipc(self.verdicts_file)
 
 
 def facts_of(records: RecordSet) -> SharedFacts:
@@ -88,9 +103,7 @@ def assemble(
     and returns the evidence. The result's ``records`` holds every case's canonical fields and
     first event — what reports read — not every event.
     """
-    verdicts = combine(
-        [p.judged.verdicts for p in parts], [p.judged.measured for p in parts], plan
-    )
+    verdicts = combine([p.verdicts() for p in parts], [p.judged.measured for p in parts], plan)
     evidence = explain_parts(chosen(verdicts, plan.evidence_cap))
     judged_by: dict[str, int] = {}
     for p in parts:
