@@ -44,7 +44,14 @@ from svcstd.engines.parts import (
 )
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.build import expand_folder, map_tables
-from svcstd.records.partitioned import BATCH_ROWS, earliest_error, parts_for, route
+from svcstd.records.partitioned import (
+    BATCH_ROWS,
+    bare,
+    earliest_error,
+    parts_for,
+    route,
+    same_formats,
+)
 from svcstd.records.profile import Profile, load_profile
 from svcstd.records.readers import RawTable, read_batches, require
 from svcstd.records.schema import RecordSet, SourceFile
@@ -178,12 +185,7 @@ def _run(
     tell(f"mapping {parts} parts", 2, 5)
     facts = client.gather([client.submit(_facts, m, pure=False) for m in mapped])
     earliest_error(facts)
-    formats = {f.formats for f in facts if f.facts is not None and f.formats is not None}
-    if len(formats) > 1:
-        raise SvcstdError(
-            Problem(files[0], "parts of the export read timestamps in different formats (some "
-                    "dates are ambiguous); set timestamps.formats in the profile")
-        )  # fmt: skip
+    same_formats(facts, files)
     held = [k for k, f in enumerate(facts) if f.facts is not None]
     shared = merge_facts([f.facts for f in facts if f.facts is not None])
     del reads  # the pieces are no longer needed once every part is mapped
@@ -290,10 +292,8 @@ def _explain(
 
 
 def _meta(m: _Mapped) -> RecordSet:
-    r = m.records
-    assert r is not None
-    return RecordSet(r.events.clear(), r.cases.clear(), r.profile, r.files, r.lacks, r.derived,
-                     r.event_ids, r.state_ids)  # fmt: skip
+    assert m.records is not None
+    return bare(m.records)
 
 
 __all__ = ["check_dask", "list_parquet"]

@@ -10,9 +10,6 @@ event.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,16 +28,14 @@ from svcstd.engines.parts import (
     merge_facts,
 )
 from svcstd.errors import SvcstdError
-from svcstd.records.build import check_paths
 from svcstd.records.partitioned import (
     earliest_error,
     load_part,
     map_parts,
-    parts_for,
-    split,
+    split_export,
     worker_pool,
 )
-from svcstd.records.profile import Profile, load_profile
+from svcstd.records.profile import Profile
 from svcstd.records.schema import RecordSet
 
 Progress = Callable[[str, int, int], None]
@@ -68,49 +63,40 @@ def check_files(
     (default: the CPU count); the result equals ``run_check(read_records(paths, profile), …)``.
     """
     tell = progress or (lambda step, done, total: None)
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    files, shown = check_paths(paths, prof)
-    parts = parts or parts_for(files)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
-    folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
-    try:
-        tell("splitting the export by case", 0, 4)
-        sources, schemas = split(files, shown, prof, parts, folder)
-        with worker_pool(jobs) as run:
-            tell(f"mapping {parts} parts", 1, 4)
-            done = map_parts(run, folder, parts, sources, schemas, prof, shown, extra=facts_of)
-            shared = merge_facts([m.extra for m in done])
-            tell(f"judging {len(done)} parts", 2, 4)
-            work = [(folder, m.k, m.events, m.cases, m.meta, plan, shared) for m in done]
-            judged = run(_judge, work)
-            earliest_error(judged)
-            holder = {m.k: m for m in done}
-            owner = pl.concat(
-                [j.part.cases.select("case_id", _k=pl.lit(j.k)) for j in judged if j.part]
-            )  # fmt: skip
+    tell("splitting the export by case", 0, 4)
+    exported = split_export(paths, profile, parts, jobs, workdir)
+    with exported as split, worker_pool(split.jobs) as run:
+        tell(f"mapping {split.parts} parts", 1, 4)
+        done = map_parts(run, split, extra=facts_of)
+        shared = merge_facts([m.extra for m in done])
+        tell(f"judging {len(done)} parts", 2, 4)
+        work = [(split.folder, m.k, m.events, m.cases, m.meta, plan, shared) for m in done]
+        judged = run(_judge, work)
+        earliest_error(judged)
+        holder = {m.k: m for m in done}
+        owner = pl.concat(
+            [j.part.cases.select("case_id", _k=pl.lit(j.k)) for j in judged if j.part]
+        )  # fmt: skip
 
-            def explain_parts(wanted: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
-                tell("explaining failures", 3, 4)
-                by_part = wanted.join(owner, on="case_id").partition_by("_k", as_dict=True)
-                tasks = [
-                    (holder[k].events, holder[k].cases, holder[k].meta, plan, shared,
-                     frame.drop("_k"))
-                    for (k,), frame in sorted(by_part.items())
-                ]  # fmt: skip
-                evidence: dict[tuple[str, str], dict[str, Any]] = {}
-                for found in run(_explain, tasks):
-                    evidence.update(found)
-                return evidence
+        def explain_parts(wanted: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+            tell("explaining failures", 3, 4)
+            by_part = wanted.join(owner, on="case_id").partition_by("_k", as_dict=True)
+            tasks = [
+                (holder[k].events, holder[k].cases, holder[k].meta, plan, shared,
+                 frame.drop("_k"))
+                for (k,), frame in sorted(by_part.items())
+            ]  # fmt: skip
+            evidence: dict[tuple[str, str], dict[str, Any]] = {}
+            for found in run(_explain, tasks):
+                evidence.update(found)
+            return evidence
 
-            meta = done[0].meta
-            assert meta is not None
-            result = assemble(
-                [j.part for j in judged if j.part is not None], plan, meta, sources, explain_parts
-            )
-        tell("done", 4, 4)
-        return result
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        meta = done[0].meta
+        assert meta is not None
+        parts_judged = [j.part for j in judged if j.part is not None]
+        result = assemble(parts_judged, plan, meta, split.sources, explain_parts)
+    tell("done", 4, 4)
+    return result
 
 
 def _judge(

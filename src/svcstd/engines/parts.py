@@ -9,7 +9,7 @@ Worker-side: :func:`facts_of`, :func:`judge_part`, :func:`explain_part`. Driver-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -111,15 +111,11 @@ def assemble(
             judged_by[version] = judged_by.get(version, 0) + n
     order = {r.version: i for i, r in enumerate(plan.standards.releases)}
     judged_by = dict(sorted(judged_by.items(), key=lambda kv: order[kv[0]]))
-    records = RecordSet(
+    records = replace(
+        meta,
         events=_concat([p.firsts for p in parts], meta.events).sort("case_id", "at", "seq"),
         cases=_concat([p.cases for p in parts], slim_cases(meta.cases)).sort("case_id"),
-        profile=meta.profile,
         files=tuple(sources),
-        lacks=meta.lacks,
-        derived=meta.derived,
-        event_ids=meta.event_ids,
-        state_ids=meta.state_ids,
     )
     return CheckResult(
         verdicts,

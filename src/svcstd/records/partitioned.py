@@ -29,7 +29,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,32 +103,17 @@ def read_records_partitioned(
     to the machine's CPU count. ``workdir`` holds the parts (a temporary folder by default,
     removed afterwards).
     """
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    files, shown = check_paths(paths, prof)
-    parts = parts or parts_for(files)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
-    folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
-    try:
-        sources, schemas = split(files, shown, prof, parts, folder)
-        with worker_pool(jobs) as run:
-            mapped = map_parts(run, folder, parts, sources, schemas, prof, shown)
+    with split_export(paths, profile, parts, jobs, workdir) as done:
+        with worker_pool(done.jobs) as run:
+            mapped = map_parts(run, done)
         events = pl.concat([pl.read_ipc(r.events) for r in mapped if r.events])
         cases = pl.concat([pl.read_ipc(r.cases) for r in mapped if r.cases],
                           how="diagonal_relaxed")  # fmt: skip
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    sources = done.sources
     meta = mapped[0].meta
     assert meta is not None
-    return RecordSet(
-        events=events.sort(CASE, "at", "seq"),
-        cases=cases.sort(CASE),
-        profile=meta.profile,
-        files=tuple(sources),
-        lacks=meta.lacks,
-        derived=meta.derived,
-        event_ids=meta.event_ids,
-        state_ids=meta.state_ids,
-    )
+    return replace(meta, events=events.sort(CASE, "at", "seq"), cases=cases.sort(CASE),
+                   files=tuple(sources))  # fmt: skip
 
 
 def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFrame]:
@@ -178,20 +163,51 @@ def worker_pool(jobs: int) -> Iterator[Run]:
         yield lambda fn, work: list(pool.map(fn, *zip(*work, strict=True))) if work else []
 
 
+@dataclass(frozen=True)
+class Split:
+    """An export split into part files: where they are and how to read them."""
+
+    prof: Profile
+    shown: list[str]
+    sources: list[SourceFile]
+    schemas: list[dict[str, pl.DataType]]
+    folder: Path
+    parts: int
+    jobs: int
+
+
+@contextmanager
+def split_export(
+    paths: str | Path | Sequence[str | Path], profile: str | Path | Profile, parts: int | None,
+    jobs: int | None, workdir: str | Path | None,
+) -> Iterator[Split]:  # fmt: skip
+    """The export split by case into ``parts`` (default: one per 48 MB) in a temporary folder
+    (in ``workdir``), removed afterwards; ``jobs`` defaults to the CPU count."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    files, shown = check_paths(paths, prof)
+    parts = parts or parts_for(files)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
+    folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
+    try:
+        sources, schemas = split(files, shown, prof, parts, folder)
+        yield Split(prof, shown, sources, schemas, folder, parts, jobs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def map_parts(
-    run: Run, folder: Path, parts: int, sources: Sequence[SourceFile],
-    schemas: list[dict[str, pl.DataType]], prof: Profile, shown: list[str],
-    extra: Callable[[RecordSet], Any] | None = None,
-) -> list[_Part]:  # fmt: skip
-    """Map every split part (saved as IPC files in ``folder``); the parts that hold rows.
+    run: Run, done: Split, extra: Callable[[RecordSet], Any] | None = None
+) -> list[_Part]:
+    """Map every split part; the parts that hold rows.
 
     Raises the error of the earliest file and row when any part fails, and refuses parts that
     read timestamps in different formats.
     """
-    names = [s.path for s in sources]
-    results = run(_map_part, [(folder, k, names, schemas, prof, extra) for k in range(parts)])
+    names = [s.path for s in done.sources]
+    work = [(done.folder, k, names, done.schemas, done.prof, extra) for k in range(done.parts)]
+    results = run(_map_part, work)
     earliest_error(results)
-    same_formats(results, shown)
+    same_formats(results, done.shown)
     return [r for r in results if r.meta is not None]
 
 
@@ -217,17 +233,17 @@ def save_part(folder: Path, k: int, records: RecordSet) -> tuple[str, str, Recor
     events, cases = folder / f"events-{k}.arrow", folder / f"cases-{k}.arrow"
     records.events.write_ipc(events)
     records.cases.write_ipc(cases)
-    meta = RecordSet(records.events.clear(), records.cases.clear(), records.profile,
-                     records.files, records.lacks, records.derived, records.event_ids,
-                     records.state_ids)  # fmt: skip
-    return str(events), str(cases), meta
+    return str(events), str(cases), bare(records)
+
+
+def bare(records: RecordSet) -> RecordSet:
+    """The records' metadata, with empty frames (cheap to send to another process)."""
+    return replace(records, events=records.events.clear(), cases=records.cases.clear())
 
 
 def load_part(events: str, cases: str, meta: RecordSet) -> RecordSet:
     """A part saved by :func:`save_part`, read back."""
-    return RecordSet(pl.read_ipc(events), pl.read_ipc(cases),
-                     meta.profile, meta.files, meta.lacks, meta.derived, meta.event_ids,
-                     meta.state_ids)  # fmt: skip
+    return replace(meta, events=pl.read_ipc(events), cases=pl.read_ipc(cases))
 
 
 def _map_part(
@@ -255,9 +271,9 @@ def earliest_error(results: Sequence[Any]) -> None:
         raise min(failed, key=lambda r: r.order).error
 
 
-def same_formats(results: Sequence[_Part], shown: list[str]) -> None:
+def same_formats(results: Sequence[Any], shown: list[str]) -> None:
     """Every part must have read timestamps in the same formats."""
-    formats = {r.formats for r in results if r.meta is not None and r.formats is not None}
+    formats = {r.formats for r in results if r.formats is not None}
     if len(formats) > 1:
         raise SvcstdError(
             Problem(shown[0], "parts of the export read timestamps in different formats "
@@ -269,6 +285,8 @@ __all__ = [
     "BATCH_ROWS",
     "BYTES_PER_PART",
     "Run",
+    "Split",
+    "bare",
     "earliest_error",
     "load_part",
     "map_part",
@@ -279,5 +297,6 @@ __all__ = [
     "same_formats",
     "save_part",
     "split",
+    "split_export",
     "worker_pool",
 ]
