@@ -23,6 +23,7 @@ Nothing here depends on the checks: the engine receives an ordinary :class:`Reco
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.ipc as ipc
 
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.build import CASE, check_paths, map_tables
@@ -41,8 +43,9 @@ from svcstd.records.profile import Profile, load_profile
 from svcstd.records.readers import RawTable, read_batches, require
 from svcstd.records.schema import RecordSet, SourceFile
 
-#: Rows per batch while splitting (bounded memory: a batch of a wide export is ~100 MB).
-BATCH_ROWS = 200_000
+#: Rows per batch while splitting: about 50 MB of a wide export (every cell of a Polars text
+#: column costs 16 bytes besides its text).
+BATCH_ROWS = 40_000
 #: Export bytes per part that keep one part's mapping well under a gigabyte.
 BYTES_PER_PART = 48 * 1024 * 1024
 
@@ -127,24 +130,54 @@ def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFr
 def split(
     files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path
 ) -> tuple[list[SourceFile], list[dict[str, pl.DataType]]]:
-    """Stream every file's rows into ``parts`` IPC files per input file, by case id."""
+    """Stream every file's rows into one IPC file per part and input file, by case id.
+
+    Each part's file stays open while its input file is read and takes each batch's rows
+    for that part as one more record batch, so a part is one file however long the export.
+    """
     sources: list[SourceFile] = []
     schemas: list[dict[str, pl.DataType]] = []
+    options = ipc.IpcWriteOptions(compression="lz4")
     for i, (path, name) in enumerate(zip(files, shown, strict=True)):
         schema: dict[str, pl.DataType] | None = None
-        for n, item in enumerate(read_batches(path, name, prof, require(name, prof), BATCH_ROWS)):
-            if isinstance(item, SourceFile):
-                sources.append(item)
-                continue
-            if schema is None:
-                schema = dict(item.schema)
-            for k, piece in route(item, prof, parts).items():
-                target = folder / f"{k}-{i}"
-                target.mkdir(exist_ok=True)
-                piece.write_ipc(target / f"{n:08d}.arrow", compression="lz4")
+        with contextlib.ExitStack() as stack:
+            writers: dict[int, ipc.RecordBatchFileWriter] = {}
+            items = read_batches(path, name, prof, require(name, prof), BATCH_ROWS)
+            for item in _ahead(items):
+                if isinstance(item, SourceFile):
+                    sources.append(item)
+                    continue
+                if schema is None:
+                    schema = dict(item.schema)
+                for k, piece in route(item, prof, parts).items():
+                    table = piece.to_arrow()
+                    if k not in writers:
+                        target = folder / f"{k}-{i}"
+                        target.mkdir()
+                        sink = str(target / "part.arrow")
+                        writers[k] = stack.enter_context(ipc.new_file(sink, table.schema, options=options))
+                    writers[k].write_table(table)
         assert schema is not None
         schemas.append(schema)
     return sources, schemas
+
+
+_END = object()
+
+
+def _ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, each next one produced on a thread while the caller handles this one (the
+    reader parses a block while the last one is routed and written)."""
+    try:
+        with cf.ThreadPoolExecutor(1, thread_name_prefix="svcstd-read") as pool:
+            future = pool.submit(next, items, _END)
+            while (item := future.result()) is not _END:
+                future = pool.submit(next, items, _END)
+                yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 #: ``run(fn, argument tuples)`` → ``fn``'s results in order (see :func:`worker_pool`).

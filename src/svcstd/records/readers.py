@@ -6,7 +6,10 @@ or, where the format has typed instants (Parquet, XLSX), a ``Datetime``; plus ``
 
 Readers scan lazily where the format allows (``pl.scan_csv``, ``pl.scan_ndjson``,
 ``pl.scan_parquet``) and select only the needed columns, so a wide export costs what its used
-columns cost. XLSX (openpyxl read-only mode) and XES (``iterparse``) stream row by row.
+columns cost. XLSX (openpyxl read-only mode) and XES (``iterparse``) stream row by row. A CSV
+file read in batches (:func:`read_batches`) is cut into blocks of whole records, each parsed by
+Polars' CSV reader behind the file's header, so memory stays at a few blocks however large the
+file is.
 
 Bad input raises :class:`~svcstd.errors.SvcstdError` with one located line; a Polars error is
 never shown raw when svcstd can say where the problem is.
@@ -18,20 +21,23 @@ import contextlib
 import csv
 import datetime as dt
 import difflib
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.profile import EXTENSIONS, Profile
 from svcstd.records.schema import SourceFile
-from svcstd.records.textfile import GZIP_MAGIC, utf8_text
+from svcstd.records.textfile import BOM, GZIP_MAGIC, utf8_text
 
 ROW = "__row"
+#: Bytes of CSV text parsed at once when reading in batches (some 20,000 rows of a wide export).
+CSV_BLOCK = 4 * 1024 * 1024
 
 #: Chooses the columns to read from a file's header; raises when a required one is missing.
 Selector = Callable[[list[str]], list[str]]
@@ -127,10 +133,13 @@ def _csv_lazy(path: Path, shown: str, profile: Profile, select: Selector) -> pl.
     except pl.exceptions.PolarsError as exc:
         raise SvcstdError(Problem(shown, f"cannot read the CSV header: {_first_line(exc)}")) from None
     cols = select(header)
+    return lf.select([ROW, *cols]).filter(~_blank(cols))
+
+
+def _blank(cols: list[str]) -> pl.Expr:
     # A blank line reads as a row of nulls: skip it, but keep counting it, so row N stays
     # the N-th line after the header.
-    blank = pl.all_horizontal([pl.col(c).is_null() for c in cols])
-    return lf.select([ROW, *cols]).filter(~blank)
+    return pl.all_horizontal([pl.col(c).is_null() for c in cols])
 
 
 def _csv(path: Path, shown: str, profile: Profile, select: Selector) -> pl.DataFrame:
@@ -168,23 +177,133 @@ def read_batches(
         if fmt == "csv":
             prep = stack.enter_context(utf8_text(path, shown, profile.encoding))
             encoding = prep.encoding
-            lf = _csv_lazy(prep.path, shown, profile, select)
+            batches = _csv_batches(prep.path, shown, profile, select, rows)
         else:
-            lf = _parquet_lazy(path, shown, select)
-        try:
-            for batch in lf.collect_batches(chunk_size=rows):
-                if batch.height:
-                    count += batch.height
-                    batch = _typed(batch, shown, profile) if fmt == "parquet" else batch
-                    yield batch.with_columns(pl.col(ROW).cast(pl.Int64))
-        except pl.exceptions.PolarsError as exc:
-            if fmt == "csv":
-                width = len(lf.collect_schema()) - 1
-                raise _csv_problem(prep.path, shown, profile, width, exc) from None
-            raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
+            batches = _parquet_batches(path, shown, profile, select, rows)
+        for batch in batches:
+            count += batch.height
+            yield batch
     if count == 0:
         raise SvcstdError(Problem(shown, "the file has a header but no data rows"))
     yield SourceFile(shown, fmt, encoding, count)
+
+
+def _parquet_batches(
+    path: Path | str, shown: str, profile: Profile, select: Selector, rows: int
+) -> Iterator[pl.DataFrame]:
+    lf = _parquet_lazy(path, shown, select)
+    try:
+        for batch in lf.collect_batches(chunk_size=rows):
+            if batch.height:
+                yield _typed(batch, shown, profile).with_columns(pl.col(ROW).cast(pl.Int64))
+    except pl.exceptions.PolarsError as exc:
+        raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
+
+
+def _csv_batches(
+    path: Path, shown: str, profile: Profile, select: Selector, rows: int
+) -> Iterator[pl.DataFrame]:
+    """A UTF-8 CSV file's rows as :func:`_csv` reads them, in batches of at least ``rows``
+    (or the rest of the file).
+
+    Polars' streaming CSV scan reads far ahead of its consumer (about a gigabyte of a wide
+    export), so the file is cut here into blocks of whole records (:func:`_record_blocks`) and
+    each block is parsed by ``pl.read_csv`` with the file's own header bytes in front: the same
+    parser and options as the whole file, a row index that goes on from block to block.
+    """
+    lf = _csv_lazy(path, shown, profile, select)  # checks the header and the columns
+    cols = [c for c in lf.collect_schema().names() if c != ROW]
+    first = 1  # the data row the next block starts with (blank lines count)
+    held: list[pl.DataFrame] = []
+    size = 0
+    with path.open("rb") as fh:
+        blocks = _record_blocks(fh, CSV_BLOCK)
+        header, data = b"", b""
+        for block in blocks:
+            header += block
+            if (found := _split_header(header)) is not None:
+                header, data = found
+                break
+        for block in itertools.chain([data], blocks):
+            if not block:
+                continue
+            try:
+                frame = pl.read_csv(
+                    header + block,
+                    separator=profile.delimiter,
+                    infer_schema=False,
+                    null_values=profile.null_values or None,
+                    columns=cols,
+                    row_index_name=ROW,
+                    row_index_offset=first,
+                )
+            except pl.exceptions.PolarsError as exc:
+                raise _csv_problem(path, shown, profile, len(cols), exc) from None
+            first += frame.height
+            frame = frame.select([ROW, *cols]).filter(~_blank(cols))
+            if frame.height:
+                held.append(frame)
+                size += frame.height
+            if size >= rows:
+                yield _joined(held)
+                held, size = [], 0
+    if held:
+        yield _joined(held)
+
+
+def _joined(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    frame = frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
+    return frame.with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+_QUOTE = ord('"')
+_NL = ord("\n")
+
+
+def _record_blocks(fh: BinaryIO, size: int) -> Iterator[bytes]:
+    """The file's bytes in blocks of about ``size`` that each end where a record ends.
+
+    A record ends at a newline outside quotes: one with an even number of quote characters
+    before it, as Polars itself counts records when it splits a file (a stray quote makes
+    Polars refuse the rest of the file, and here the rest becomes one block that it refuses
+    the same way). Only the newest read is searched, so a long quoted field costs linear time.
+    """
+    held: list[bytes] = []
+    odd = 0  # quote parity of the bytes in ``held``
+    while block := fh.read(size):
+        odd ^= block.count(_QUOTE) & 1
+        end, parity, cut = len(block), odd, -1
+        while (nl := block.rfind(_NL, 0, end)) >= 0:
+            parity ^= block.count(_QUOTE, nl, end) & 1
+            if not parity:
+                cut = nl + 1
+                break
+            end = nl
+        if cut < 0:
+            held.append(block)
+            continue
+        held.append(block[:cut])
+        yield b"".join(held)
+        held = [block[cut:]] if cut < len(block) else []
+        # the block up to ``cut`` has even parity, so the rest keeps the whole read's parity
+    if held:
+        yield b"".join(held)
+
+
+def _split_header(block: bytes) -> tuple[bytes, bytes] | None:
+    """The file's first bytes cut after the header record (with the blank lines before it,
+    which Polars skips), and the data rows after it; None if the header does not end here."""
+    start, pos, parity = 0, 0, 0
+    while (nl := block.find(_NL, pos)) >= 0:
+        parity ^= block.count(_QUOTE, pos, nl) & 1
+        pos = nl + 1
+        if parity:
+            continue
+        record = block[start:nl].removeprefix(BOM) if start == 0 else block[start:nl]
+        if record not in (b"", b"\r"):
+            return block[:pos], block[pos:]
+        start = pos
+    return None
 
 
 def _sliced(table: RawTable, rows: int) -> Iterator[pl.DataFrame | SourceFile]:
