@@ -253,7 +253,7 @@ class CheckResult:
         if fail_on == "never":
             return 0
         wanted = [s for s, rank in _LEVELS.items() if rank >= _LEVELS[fail_on]]
-        frame = self.verdicts.filter(
+        frame = self.engine.findings.filter(
             (pl.col("outcome") == "fail") & pl.col("severity").is_in(wanted)
         )
         return frame.height

@@ -253,13 +253,13 @@ def rule_results(result: CheckResult, *, include_draft: bool) -> list[RuleResult
     gets a row, verdicts or not: a rule that applied to no case has all its cases counted as
     not applicable and no pass rate, which the trend shows rather than dropping the rule.
     """
-    v = result.verdicts
     counts = {
         (r["release"], r["rule_id"]): r
-        for r in v.group_by("release", "rule_id")
+        for r in result.tally.group_by("release", "rule_id")
         .agg(
-            [(pl.col("outcome") == o).sum().alias(o) for o in OUTCOME_COLUMNS]
-            + [pl.col("case_id").drop_nulls().n_unique().alias("cases")]
+            [pl.col("n").filter(pl.col("outcome") == o).sum().alias(o) for o in OUTCOME_COLUMNS]
+            # a case has at most one verdict per rule: case verdicts count the cases
+            + [pl.col("n").filter(pl.col("kind") != "kpis").sum().alias("cases")]
         )
         .iter_rows(named=True)
     }
@@ -295,7 +295,7 @@ def rule_results(result: CheckResult, *, include_draft: bool) -> list[RuleResult
 
 def kpi_values(result: CheckResult) -> list[KpiValue]:
     """Every KPI verdict of the run (one per rule, period and group)."""
-    frame = result.verdicts.filter(pl.col("case_id").is_null()).sort(
+    frame = result.findings.filter(pl.col("case_id").is_null()).sort(
         "release", "rule_id", "period", "group", nulls_last=False
     )
     return [

@@ -23,6 +23,7 @@ import polars as pl
 
 from svcstd.checks import KINDS, kpis
 from svcstd.checks.context import CheckContext, Scope
+from svcstd.checks.store import VerdictStore, in_order
 from svcstd.checks.verdicts import VERDICT_SCHEMA, empty
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.schema import RecordSet
@@ -36,9 +37,14 @@ EVIDENCE_CAP = 20
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Everything a reporter needs: verdicts, evidence for failures, and the run's facts."""
+    """Everything a reporter needs: verdicts, evidence for failures, and the run's facts.
 
-    verdicts: pl.DataFrame
+    The verdicts are kept in a :class:`~svcstd.checks.store.VerdictStore`: reporters read
+    ``findings`` (every verdict but a case's pass) and ``tally`` (the counts); ``verdicts``
+    is the whole frame, read from the store on first use (a split run keeps passes on disk).
+    """
+
+    store: VerdictStore
     evidence: dict[tuple[str, str], dict[str, Any]]
     as_of: int
     records: RecordSet
@@ -52,6 +58,21 @@ class CheckResult:
         found = self.standards.get(release).rule(rule_id)
         assert found is not None
         return found
+
+    @property
+    def findings(self) -> pl.DataFrame:
+        """Every verdict but a case's pass (fail, waived, not_evaluable; all KPI verdicts)."""
+        return self.store.findings
+
+    @property
+    def tally(self) -> pl.DataFrame:
+        """Verdict counts per release, rule, outcome, channel and opening month."""
+        return self.store.tally
+
+    @property
+    def verdicts(self) -> pl.DataFrame:
+        """Every verdict, in report order (all in memory; see ``store.chunks()``)."""
+        return self.store.frame()
 
 
 def _active(rules: Sequence[Any], include_draft: bool) -> list[Any]:
@@ -169,7 +190,7 @@ def run_check(
     evidence = explain(records, plan, ctx, chosen(verdicts, evidence_cap))
     tell("done", total, total)
     return CheckResult(
-        verdicts,
+        VerdictStore.of(verdicts, records.cases),
         evidence,
         as_of,
         records,
@@ -255,8 +276,7 @@ def combine(
             frames.append(_stamp(pl.concat(judged), handbook, "kpis").lazy())
     if not frames:
         return pl.DataFrame(schema=VERDICT_SCHEMA)
-    order = ["rule_id", "case_id", "period", "group"]
-    return pl.concat(frames).sort(order, nulls_last=False).collect()
+    return in_order(pl.concat(frames)).collect()
 
 
 def chosen(verdicts: pl.DataFrame, cap: int) -> pl.DataFrame:

@@ -26,7 +26,7 @@ from svcstd.history import validate as validate_history
 from svcstd.io import write_atomically
 from svcstd.records import read_records
 from svcstd.records.partitioned import parts_for, read_records_partitioned
-from svcstd.report import COMPARING, REPORTERS
+from svcstd.report import COMPARING, REPORTERS, STREAMING
 from svcstd.spec import load_standards
 from svcstd.spec.loader import validate_file
 from svcstd.spec.model import WaiverFile
@@ -280,8 +280,11 @@ def command(
             scheduler=scheduler, table=table, query=query, batch_size=batch_size,
             compare_release=compare_release, tell=tell,
         )  # fmt: skip
+    report: str | bytes | Iterator[bytes]
     if comparison is not None:
-        report: str | bytes = COMPARING[fmt](result, site_url=site_url, comparison=comparison)
+        report = COMPARING[fmt](result, site_url=site_url, comparison=comparison)
+    elif fmt in STREAMING:  # written in pieces: never the whole document in memory
+        report = STREAMING[fmt](result, site_url=site_url)
     else:
         report = REPORTERS[fmt](result, site_url=site_url)
     if output:
@@ -296,9 +299,12 @@ def command(
             click.echo(f"report written to {output}")
     elif isinstance(report, bytes):
         sys.stdout.buffer.write(report)
-    else:
+    elif isinstance(report, str):
         click.echo(report, nl=False)
-    code = EXIT_FINDINGS if failing_at(result.verdicts, fail_on) else EXIT_OK
+    else:
+        for piece in report:
+            sys.stdout.buffer.write(piece)
+    code = EXIT_FINDINGS if failing_at(result.findings, fail_on) else EXIT_OK
     if history:
         code = record_check(
             history,

@@ -2,16 +2,19 @@
 
 Memory stays bounded by a part's size, not the export's: the export streams into parts (Arrow
 IPC files in a temporary folder, :func:`svcstd.records.partitioned.split`); each worker maps
-one part, then judges it, then explains the failures chosen in it, reading the part back from
-its files each time (the operating system's cache keeps that cheap). The driver holds only the
-small things: the parts' shared facts, the verdicts, every case's canonical fields and first
-event.
+one part. Mapped parts are then judged in *groups* of about :data:`JUDGE_BYTES` of canonical
+events — a group holds whole cases as its parts do — and the failures chosen in a group are
+explained by a worker reading the group back from its files (the operating system's cache
+keeps that cheap). Judging has a fixed cost per call (a few thousand small Polars operations,
+≈2 s on one core, whatever the size), so groups are as large as memory allows, and at least
+one per worker. The driver holds only the small things: the parts' shared facts, the
+verdicts, every case's canonical fields and first event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,10 @@ from svcstd.records.profile import Profile
 from svcstd.records.schema import RecordSet
 
 Progress = Callable[[str, int, int], None]
+
+#: Canonical events (Arrow IPC bytes) judged in one call: about a million events, ~0.5 GB of
+#: working memory per worker.
+JUDGE_BYTES = 96 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,52 +76,84 @@ def check_files(
         tell(f"mapping {split.parts} parts", 1, 4)
         done = map_parts(run, split, extra=facts_of)
         shared = merge_facts([m.extra for m in done])
-        tell(f"judging {len(done)} parts", 2, 4)
-        work = [(split.folder, m.k, m.events, m.cases, m.meta, plan, shared) for m in done]
+        groups = judge_groups(done, split.jobs)
+        tell(f"judging {len(done)} parts in {len(groups)} groups", 2, 4)
+        meta = done[0].meta
+        assert meta is not None
+        work = [(split.folder, k, g, meta, plan, shared) for k, g in enumerate(groups)]
         judged = run(_judge, work)
         earliest_error(judged)
-        holder = {m.k: m for m in done}
         owner = pl.concat(
             [j.part.cases.select("case_id", _k=pl.lit(j.k)) for j in judged if j.part]
         )  # fmt: skip
 
         def explain_parts(wanted: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
             tell("explaining failures", 3, 4)
-            by_part = wanted.join(owner, on="case_id").partition_by("_k", as_dict=True)
+            by_group = wanted.join(owner, on="case_id").partition_by("_k", as_dict=True)
             tasks = [
-                (holder[k].events, holder[k].cases, holder[k].meta, plan, shared,
-                 frame.drop("_k"))
-                for (k,), frame in sorted(by_part.items())
+                (groups[k], meta, plan, shared, frame.drop("_k"))
+                for (k,), frame in sorted(by_group.items())
             ]  # fmt: skip
             evidence: dict[tuple[str, str], dict[str, Any]] = {}
             for found in run(_explain, tasks):
                 evidence.update(found)
             return evidence
 
-        meta = done[0].meta
-        assert meta is not None
         parts_judged = [j.part for j in judged if j.part is not None]
-        result = assemble(parts_judged, plan, meta, split.sources, explain_parts)
+        result = assemble(parts_judged, plan, meta, split.sources, explain_parts, workdir)
     tell("done", 4, 4)
     return result
 
 
+#: A judging group: the (events, cases) files of the mapped parts it joins.
+Group = list[tuple[str, str]]
+
+
+def judge_groups(parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES) -> list[Group]:
+    """Mapped parts joined into groups of about ``size`` bytes of events, at least ``jobs``
+    groups (while there are parts), balanced by size: largest part first, to the lightest
+    group. Each group lists its parts in part order, so a group reads the same every run."""
+    sizes = {m.k: Path(m.events).stat().st_size for m in parts}
+    count = max(min(jobs, len(parts)), -(-sum(sizes.values()) // size))
+    load = [0] * count
+    members: list[list[Any]] = [[] for _ in range(count)]
+    for m in sorted(parts, key=lambda m: (-sizes[m.k], m.k)):
+        lightest = min(range(count), key=lambda i: (load[i], i))
+        load[lightest] += sizes[m.k]
+        members[lightest].append(m)
+    return [
+        [(m.events, m.cases) for m in sorted(group, key=lambda m: m.k)]
+        for group in members
+        if group
+    ]
+
+
+def load_group(group: Group, meta: RecordSet) -> RecordSet:
+    """A group's records: its parts' frames joined (whole cases, in case order)."""
+    if len(group) == 1:
+        return load_part(*group[0], meta)
+    parts = [load_part(events, cases, meta) for events, cases in group]
+    return replace(
+        meta,
+        events=pl.concat([p.events for p in parts]).sort("case_id", "at", "seq"),
+        cases=pl.concat([p.cases for p in parts], how="diagonal_relaxed").sort("case_id"),
+    )
+
+
 def _judge(
-    folder: Path, k: int, events: str, cases: str, meta: RecordSet, plan: Plan,
-    shared: SharedFacts,
-) -> _Judged:  # fmt: skip
+    folder: Path, k: int, group: Group, meta: RecordSet, plan: Plan, shared: SharedFacts
+) -> _Judged:
     try:
-        part = judge_part(load_part(events, cases, meta), plan, shared)
-        return _Judged(k, part.spill(str(folder / f"verdicts-{k}.arrow")))
+        part = judge_part(load_group(group, meta), plan, shared)
+        return _Judged(k, part.spill(str(folder / f"passes-{k}.arrow")))
     except SvcstdError as exc:
         return _Judged(k, None, exc, exc.order)
 
 
 def _explain(
-    events: str, cases: str, meta: RecordSet, plan: Plan, shared: SharedFacts,
-    wanted: pl.DataFrame,
-) -> dict[tuple[str, str], dict[str, Any]]:  # fmt: skip
-    return explain_part(load_part(events, cases, meta), plan, shared, wanted)
+    group: Group, meta: RecordSet, plan: Plan, shared: SharedFacts, wanted: pl.DataFrame
+) -> dict[tuple[str, str], dict[str, Any]]:
+    return explain_part(load_group(group, meta), plan, shared, wanted)
 
 
-__all__ = ["check_files"]
+__all__ = ["JUDGE_BYTES", "check_files", "judge_groups", "load_group"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -25,6 +26,7 @@ from svcstd.checks.engine import (
     judge,
     validate_vocabulary,
 )
+from svcstd.checks.store import VerdictStore, findings_of, merge_tallies, passes_of, tally_of
 from svcstd.records.schema import CASE_FIELDS, RecordSet, SourceFile
 
 
@@ -32,24 +34,18 @@ from svcstd.records.schema import CASE_FIELDS, RecordSet, SourceFile
 class PartVerdicts:
     """What a part sends back to the driver: its judgement and what reports need of it."""
 
-    judged: Judged
+    judged: Judged  # ``judged.verdicts``: the part's findings (every verdict but a pass)
+    tally: pl.DataFrame  # the part's verdict counts (:func:`svcstd.checks.store.tally_of`)
+    passes: pl.DataFrame  # the part's passes (empty once spilled to ``passes_file``)
     cases: pl.DataFrame  # case_id and the canonical case fields (no attributes)
     firsts: pl.DataFrame  # each case's first event: where a report points for a failure
-    #: Where the worker wrote ``judged.verdicts`` (then sent empty), or None: sent along.
-    verdicts_file: str | None = None
+    passes_file: str | None = None
 
     def spill(self, path: str) -> PartVerdicts:
-        """These verdicts with the (large) verdict frame written to ``path``, not carried:
-        the driver then reads every part's file once, straight into the sorted result."""
-        self.judged.verdicts.write_ipc(path)
-        judged = Judged(self.judged.verdicts.clear(), self.judged.measured,
-                        self.judged.judged_by, self.judged.unjudged)  # fmt: skip
-        return PartVerdicts(judged, self.cases, self.firsts, path)
-
-    def verdicts(self) -> pl.DataFrame | pl.LazyFrame:
-        if self.verdicts_file is None:
-            return self.judged.verdicts
-        return pl.scan_ipc(self.verdicts_file)
+        """These verdicts with the (large) pass frame written to ``path``, not carried: the
+        driver keeps the file and reads it only when every verdict is asked for."""
+        self.passes.write_ipc(path)
+        return replace(self, passes=self.passes.clear(), passes_file=path)
 
 
 def facts_of(records: RecordSet) -> SharedFacts:
@@ -71,7 +67,14 @@ def judge_part(records: RecordSet, plan: Plan, shared: SharedFacts) -> PartVerdi
     validate_vocabulary(records, plan.standards)
     ctx = CheckContext(records=records, as_of=plan.as_of, shared=shared)
     judged = judge(records, plan, ctx)
-    return PartVerdicts(judged, slim_cases(records.cases), first_events(records.events))
+    verdicts, cases = judged.verdicts, slim_cases(records.cases)
+    return PartVerdicts(
+        replace(judged, verdicts=findings_of(verdicts)),
+        tally_of(verdicts, cases),
+        passes_of(verdicts),
+        cases,
+        first_events(records.events),
+    )
 
 
 def explain_part(
@@ -96,15 +99,22 @@ def assemble(
     meta: RecordSet,
     sources: Sequence[SourceFile],
     explain_parts: Any,
+    workdir: str | Path | None = None,
 ) -> CheckResult:
     """The run's result from its parts' verdicts.
 
     ``explain_parts(wanted)`` explains the chosen failures wherever the engine keeps the parts
     and returns the evidence. The result's ``records`` holds every case's canonical fields and
-    first event — what reports read — not every event.
+    first event — what reports read — not every event. Passes stay where the parts left them
+    (spilled files are moved into the result's store, in ``workdir``).
     """
-    verdicts = combine([p.verdicts() for p in parts], [p.judged.measured for p in parts], plan)
-    evidence = explain_parts(chosen(verdicts, plan.evidence_cap))
+    findings = combine([p.judged.verdicts for p in parts], [p.judged.measured for p in parts],
+                       plan)  # fmt: skip
+    kpi_rows = findings.filter(pl.col("case_id").is_null())
+    tallies = [p.tally for p in parts] + [tally_of(kpi_rows, slim_cases(meta.cases))]
+    passes = [p.passes_file or p.passes for p in parts]
+    store = VerdictStore.kept(findings, merge_tallies(tallies), passes, workdir)
+    evidence = explain_parts(chosen(findings, plan.evidence_cap))
     judged_by: dict[str, int] = {}
     for p in parts:
         for version, n in p.judged.judged_by.items():
@@ -118,7 +128,7 @@ def assemble(
         files=tuple(sources),
     )
     return CheckResult(
-        verdicts,
+        store,
         evidence,
         plan.as_of,
         records,

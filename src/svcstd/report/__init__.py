@@ -12,6 +12,7 @@ absolute with it, the others ignore it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from svcstd.checks.compare import Comparison
@@ -58,6 +59,9 @@ COMPARING: dict[str, ComparingReporter] = {
     "json": json_report.render,
     "html": html.render,
 }
+
+#: Reporters that can also write their document in pieces (bounded memory on large runs).
+STREAMING: dict[str, Callable[..., Iterator[bytes]]] = {"csv": csv_report.stream}
 
 #: Formats whose output is binary (the CLI requires --output for them).
 BINARY: frozenset[str] = frozenset({"xlsx"})

@@ -13,9 +13,14 @@ Written for people who open it in Excel, so:
 
 The columns are :data:`svcstd.checks.verdicts.VERDICT_SCHEMA` in order, so a new column there
 appears here without a change, and the header row is the contract.
+
+:func:`stream` writes the report a rule at a time (:meth:`VerdictStore.chunks`), so a run with
+tens of millions of verdicts never holds them all, nor the whole document, in memory.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -26,6 +31,11 @@ from svcstd.report.escaping import neutralise_expr
 
 def table(result: CheckResult) -> pl.DataFrame:
     """The verdicts as written: text columns neutralised, instants as ISO strings."""
+    return written(result.verdicts)
+
+
+def written(verdicts: pl.DataFrame) -> pl.DataFrame:
+    """Verdict rows as written: text columns neutralised, instants as ISO strings."""
     exprs: list[pl.Expr] = []
     for name, dtype in VERDICT_SCHEMA.items():
         if isinstance(dtype, pl.Datetime):
@@ -34,10 +44,24 @@ def table(result: CheckResult) -> pl.DataFrame:
             exprs.append(neutralise_expr(name))
         else:
             exprs.append(pl.col(name))
-    return result.verdicts.select(exprs)
+    return verdicts.select(exprs)
+
+
+def stream(result: CheckResult, *, site_url: str | None = None) -> Iterator[bytes]:
+    """The CSV document in pieces (UTF-8 with BOM, then a rule's verdicts at a time)."""
+    yield b"\xef\xbb\xbf"
+    header = True
+    for chunk in result.store.chunks():
+        text = written(chunk).write_csv(
+            line_terminator="\r\n", quote_style="necessary", include_header=header
+        )
+        header = False
+        yield text.encode("utf-8")
+    if header:  # no verdicts at all: the header row alone
+        empty = pl.DataFrame(schema=VERDICT_SCHEMA)
+        yield written(empty).write_csv(line_terminator="\r\n").encode("utf-8")
 
 
 def render(result: CheckResult, *, site_url: str | None = None) -> bytes:
     """The CSV document as bytes (UTF-8 with BOM); ``site_url`` is not used."""
-    text = table(result).write_csv(line_terminator="\r\n", quote_style="necessary")
-    return b"\xef\xbb\xbf" + text.encode("utf-8")
+    return b"".join(stream(result))

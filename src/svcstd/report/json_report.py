@@ -58,12 +58,12 @@ def document(result: CheckResult, comparison: Comparison | None = None) -> dict[
         "totals": totals(result),
         "rules": _rows(per_rule(result)),
         "verdicts": _rows(
-            result.verdicts.filter(
+            result.findings.filter(
                 pl.col("outcome").is_in(["fail", "waived"]) | pl.col("case_id").is_null()
             )
         ),
         "not_evaluable": _rows(
-            result.verdicts.filter(pl.col("outcome") == "not_evaluable")
+            result.findings.filter(pl.col("outcome") == "not_evaluable")
             .group_by("rule_id", "reason")
             .agg(cases=pl.len())
             .sort("rule_id", "reason")

@@ -38,10 +38,10 @@ UNITS: dict[str, str] = {
 
 def per_rule(result: CheckResult) -> pl.DataFrame:
     """One row per (release, rule): counts of each outcome and the breach rate among evaluated."""
-    v = result.verdicts
-    counts = v.group_by("release", "rule_id", "kind", "severity").agg(
-        [(pl.col("outcome") == o).sum().alias(o) for o in OUTCOMES]
-    )
+    counts = result.tally.group_by("release", "rule_id", "kind", "severity").agg(
+        [pl.col("n").filter(pl.col("outcome") == o).sum().cast(pl.UInt32).alias(o)
+         for o in OUTCOMES]
+    )  # fmt: skip
     evaluated = pl.col("pass") + pl.col("fail") + pl.col("waived")
     return counts.with_columns(
         breach_rate=pl.when(evaluated > 0).then(pl.col("fail") / evaluated).otherwise(None)
@@ -50,8 +50,7 @@ def per_rule(result: CheckResult) -> pl.DataFrame:
 
 def totals(result: CheckResult) -> dict[str, int]:
     """Verdict counts over the whole run."""
-    v = result.verdicts.get_column("outcome")
-    return {o: int((v == o).sum()) for o in OUTCOMES}
+    return result.store.counts()
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def rules(result: CheckResult) -> list[RuleInfo]:
     """Every rule that has verdicts, in (release, rule id) order."""
     urls = {
         (r, i): u
-        for r, i, u in result.verdicts.select("release", "rule_id", "url")
+        for r, i, u in result.tally.select("release", "rule_id", "url")
         .unique(["release", "rule_id"], keep="first", maintain_order=True)
         .iter_rows()
     }
@@ -107,7 +106,7 @@ def top_reasons(result: CheckResult, n: int = 3) -> dict[tuple[str, str], list[t
     up to the rule's not-evaluable count.
     """
     counts = (
-        result.verdicts.filter(pl.col("outcome") == "not_evaluable")
+        result.findings.filter(pl.col("outcome") == "not_evaluable")
         .with_columns(pl.col("reason").fill_null("(no reason given)"))
         .group_by("release", "rule_id", "reason")
         .len()
@@ -123,28 +122,19 @@ def top_reasons(result: CheckResult, n: int = 3) -> dict[tuple[str, str], list[t
     return out
 
 
-def case_verdicts(result: CheckResult) -> pl.DataFrame:
-    """Case-level verdicts (KPI rows excluded) with the case's channel and opening month (UTC)."""
-    cases = result.records.cases.select(
-        "case_id",
-        pl.col("channel"),
-        month=pl.col("opened_at").dt.strftime("%Y-%m"),
-    )
-    return result.verdicts.filter(pl.col("case_id").is_not_null()).join(
-        cases, on="case_id", how="left"
-    )
-
-
 def breach_by(result: CheckResult, column: str) -> pl.DataFrame:
     """Breach rate of case-level verdicts per value of ``column`` (``month`` or ``channel``).
 
     Columns: ``key`` (null values shown as ``(none)``), ``pass``, ``fail``, ``waived``,
     ``evaluated`` and ``breach_rate``; only keys with evaluated verdicts, sorted by key.
     """
-    frame = case_verdicts(result).filter(pl.col("outcome").is_in(EVALUATED))
+    frame = result.tally.filter(
+        (pl.col("kind") != "kpis") & pl.col("outcome").is_in(EVALUATED)
+    )  # the tally counts every case verdict by the case's channel and opening month
     return (
         frame.group_by(key=pl.col(column).fill_null("(none)"))
-        .agg([(pl.col("outcome") == o).sum().alias(o) for o in EVALUATED])
+        .agg([pl.col("n").filter(pl.col("outcome") == o).sum().cast(pl.UInt32).alias(o)
+              for o in EVALUATED])  # fmt: skip
         .with_columns(evaluated=pl.col("pass") + pl.col("fail") + pl.col("waived"))
         .with_columns(breach_rate=pl.col("fail") / pl.col("evaluated"))
         .sort("key")
@@ -154,7 +144,7 @@ def breach_by(result: CheckResult, column: str) -> pl.DataFrame:
 def worst_cases(result: CheckResult, n: int = 20) -> pl.DataFrame:
     """Failed (or waived) case verdicts with the largest observed / target, largest first."""
     return (
-        result.verdicts.filter(
+        result.findings.filter(
             pl.col("outcome").is_in(["fail", "waived"])
             & pl.col("case_id").is_not_null()
             & (pl.col("target") > 0)
@@ -168,7 +158,7 @@ def worst_cases(result: CheckResult, n: int = 20) -> pl.DataFrame:
 
 def kpi_verdicts(result: CheckResult) -> pl.DataFrame:
     """Verdicts that name no case (KPIs per period and group), in rule, period, group order."""
-    return result.verdicts.filter(pl.col("case_id").is_null()).sort(
+    return result.findings.filter(pl.col("case_id").is_null()).sort(
         ["release", "rule_id", "period", "group"], nulls_last=False
     )
 
@@ -176,7 +166,7 @@ def kpi_verdicts(result: CheckResult) -> pl.DataFrame:
 def failures(result: CheckResult, *, waived: bool = True) -> pl.DataFrame:
     """Failing verdicts (and waived ones unless ``waived=False``), in verdict order."""
     wanted = ["fail", "waived"] if waived else ["fail"]
-    return result.verdicts.filter(pl.col("outcome").is_in(wanted))
+    return result.findings.filter(pl.col("outcome").is_in(wanted))
 
 
 # --------------------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def cleaned(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _verdicts(wb: Workbook, result: CheckResult) -> None:
-    frame = cleaned(result.verdicts.select(list(VERDICT_SCHEMA)).head(MAX_ROWS))
+    frame = cleaned(result.store.head(MAX_ROWS).select(list(VERDICT_SCHEMA)))
     header = [f"{c} (UTC)" if isinstance(t, pl.Datetime) else c for c, t in frame.schema.items()]
     _sheet(
         wb,
@@ -337,7 +337,7 @@ def render(result: CheckResult, *, site_url: str | None = None) -> bytes:
     props.lastModifiedBy = "svcstd"
     props.title = f"svcstd audit report, as of {iso(result.as_of, 'UTC')}"
     props.created = props.modified = when.replace(tzinfo=None)
-    cut = max(0, result.verdicts.height - MAX_ROWS)
+    cut = max(0, result.store.height - MAX_ROWS)
     _summary(wb, result, cut)
     _verdicts(wb, result)
     _failures(wb, result)
