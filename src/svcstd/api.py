@@ -201,8 +201,15 @@ class CheckResult:
 
     @property
     def verdicts(self) -> pl.DataFrame:
-        """Every verdict as a Polars frame (columns as in the CSV report)."""
+        """Every verdict as a Polars frame (columns as in the CSV report). A large split run
+        keeps its passes on disk and reads them all here, on first use; see
+        :meth:`verdict_chunks`."""
         return self.engine.verdicts
+
+    def verdict_chunks(self) -> Iterator[pl.DataFrame]:
+        """Every verdict, in the order of :attr:`verdicts`, one rule at a time: memory bounded
+        by the largest rule's verdicts (how the CSV report is written)."""
+        return self.engine.store.chunks()
 
     @property
     def records(self) -> RecordSet:

@@ -109,3 +109,16 @@ def test_judging_groups_are_balanced_and_hold_every_part(tmp_path: Path) -> None
     assert max(loads) - min(loads) <= 30
     assert len(judge_groups(parts, jobs=2, size=10**9)) == 2  # small exports: one per worker
     assert len(judge_groups(parts[:1], jobs=2, size=10**9)) == 1
+
+
+def test_the_api_streams_verdicts_a_rule_at_a_time(export: Path, whole) -> None:  # type: ignore[no-untyped-def]
+    import svcstd
+
+    result = svcstd.check(export, ROOT / "standards", as_of="2026-10-29T00:00:00+08:00",
+                          profile="svcstd", parts=3, jobs=2)  # fmt: skip
+    chunks = list(result.verdict_chunks())
+    assert len(chunks) == whole.verdicts.get_column("rule_id").n_unique()
+    assert all(c.get_column("rule_id").n_unique() == 1 for c in chunks)
+    assert pl.concat(chunks).equals(whole.verdicts)
+    assert result.totals == {o: whole.verdicts.filter(pl.col("outcome") == o).height
+                             for o in ("pass", "fail", "not_evaluable", "waived")}  # fmt: skip
