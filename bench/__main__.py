@@ -27,10 +27,12 @@ def cli() -> None:
               help="Size at which DuckDB's verdicts must equal svcstd's, and pm4py's are tabled.")
 @click.option("--pm4py-max", default="1e6", show_default=True,
               help="Largest size given to pm4py (its event log lives in pandas).")
+@click.option("--dask-max", default="1e6", show_default=True,
+              help="Largest Parquet size also checked with --engine dask.")
 @click.option("--regenerate", is_flag=True, help="Generate the exports again.")
 @click.option("--no-save", is_flag=True, help="Print only; write no results file or page.")
 def run(sizes: str, formats: str, repeat: int, quick: bool, compare_size: str, pm4py_max: str,
-        regenerate: bool, no_save: bool) -> None:  # fmt: skip
+        dask_max: str, regenerate: bool, no_save: bool) -> None:  # fmt: skip
     """Measure, write bench/results/<date>-<host>.json and render site/benchmarks.md."""
     import json
 
@@ -39,7 +41,7 @@ def run(sizes: str, formats: str, repeat: int, quick: bool, compare_size: str, p
 
     results = runner.run(
         _sizes(sizes), [f.strip() for f in formats.split(",")], repeat, quick,
-        _sizes(compare_size)[0], _sizes(pm4py_max)[0], regenerate,
+        _sizes(compare_size)[0], _sizes(pm4py_max)[0], regenerate, _sizes(dask_max)[0],
     )  # fmt: skip
     if no_save:
         click.echo(json.dumps(results, indent=1, sort_keys=True))

@@ -144,7 +144,8 @@ def section(res: dict[str, Any]) -> str:
     dask = [r for r in rows if "dask_s" in r]
     if dask:
         lines += ["", "The same check with `--engine dask` (a Dask `LocalCluster` of one worker "
-                  "process per core, started and stopped by the run):", "",
+                  "process per core, started and stopped by the run; Parquet exports up to "
+                  "`--dask-max`, 10^6 events by default):", "",
                   "| export | local engine | Dask engine | peak (Dask, all processes) |",
                   "|---|---:|---:|---:|"]  # fmt: skip
         for r in dask:

@@ -223,6 +223,7 @@ def run(
     compare_size: int,
     pm4py_max: int,
     regenerate: bool,
+    dask_max: int = 10**6,
 ) -> dict[str, Any]:
     """Every measurement for every size and format; returns the results document."""
     from bench import subset
@@ -275,7 +276,7 @@ def run(
             row["events_per_s"] = info["events"] / row["check_s"]
             say(f"  check {row['check_s']:.2f} s, peak {row['check_peak_rss'] / 2**20:.0f} MiB; "
                 f"pyarrow read {row['floor_read_s']:.3f} s; ratio {row['ratio']:.1f}")  # fmt: skip
-            if with_dask and fmt == "parquet":  # the same check on a Dask LocalCluster
+            if with_dask and fmt == "parquet" and events <= dask_max:  # on a Dask LocalCluster
                 runs = median_runs([*check_cmd(path, standards), "--engine", "dask"], n)
                 row["dask_s"] = med([r.wall for r in runs])
                 row["dask_peak_rss"] = max(r.peak_rss for r in runs)

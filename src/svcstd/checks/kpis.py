@@ -109,15 +109,19 @@ def evaluate(
 
 @dataclass(frozen=True)
 class Measured:
-    """What one part of an export contributes to a KPI: its periods, groups and units.
+    """What one part of an export contributes to a KPI: its periods, groups and counts.
 
     A rate is a sum over cases, so the parts of an export split by case are measured apart
-    and judged together (:func:`judge`), giving the verdicts of the whole export.
+    and judged together (:func:`judge`), giving the verdicts of the whole export. A part holds
+    whole cases, so its distinct cases per period and group add up over parts too: a part
+    sends its counts, not its units (a few rows per period, not one per case).
     """
 
     periods: pl.DataFrame  # period, _start, _end: periods in which the release judges a case
     groups: pl.DataFrame | None  # group: the values the KPI's cases take (None: not asked)
-    units: pl.DataFrame | None  # period, group, case_id, met: one row per counted unit
+    #: period, group, _n (cases), _met (units met), _units (units counted): one row per
+    #: period and group with units
+    counts: pl.DataFrame | None
     reason: str | None  # why the KPI cannot be evaluated on this export (None: it can)
 
 
@@ -147,7 +151,12 @@ def measure(rule: Kpi, scope: Scope, ctx: CheckContext, verdicts: pl.DataFrame) 
     groups = cases.select("group").unique()
     if reason is not None:
         return Measured(periods, groups, None, reason)
-    return Measured(periods, groups, units.select("period", "group", "case_id", "met"), None)
+    counts = units.group_by("period", "group").agg(
+        _n=pl.col("case_id").n_unique() if isinstance(metric, VerdictRate) else pl.len(),
+        _met=pl.col("met").sum().cast(pl.Int64),
+        _units=pl.len(),
+    )
+    return Measured(periods, groups, counts.cast({"_n": pl.Int64, "_units": pl.Int64}), None)
 
 
 def judge(rule: Kpi, parts: Sequence[Measured], as_of: int) -> pl.DataFrame:
@@ -159,12 +168,8 @@ def judge(rule: Kpi, parts: Sequence[Measured], as_of: int) -> pl.DataFrame:
     if reason is not None:
         return _unjudged(rule, periods, groups, reason)
     assert groups is not None
-    units = pl.concat([p.units for p in parts if p.units is not None])
-    counts = units.group_by("period", "group").agg(
-        _n=pl.col("case_id").n_unique() if isinstance(rule.metric, VerdictRate) else pl.len(),
-        _met=pl.col("met").sum(),
-        _units=pl.len(),
-    )
+    measured = pl.concat([p.counts for p in parts if p.counts is not None])
+    counts = measured.group_by("period", "group").agg(pl.col("_n", "_met", "_units").sum())
     grid = (
         periods.join(groups, how="cross")
         if groups.height

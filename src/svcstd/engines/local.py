@@ -43,9 +43,9 @@ from svcstd.records.schema import RecordSet
 
 Progress = Callable[[str, int, int], None]
 
-#: Canonical events (Arrow IPC bytes) judged in one call: about a million events, ~0.5 GB of
-#: working memory per worker.
-JUDGE_BYTES = 96 * 1024 * 1024
+#: Canonical events (Arrow IPC bytes) judged in one call: about half a million events of a
+#: generated export, ~0.8 GB of a worker's memory at its peak (measured at 10^7 events).
+JUDGE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,19 @@ def check_files(
     tell = progress or (lambda step, done, total: None)
     tell("splitting the export by case", 0, 4)
     exported = split_export(paths, profile, parts, jobs, workdir)
-    with exported as split, worker_pool(split.jobs) as run:
-        tell(f"mapping {split.parts} parts", 1, 4)
-        done = map_parts(run, split, extra=facts_of)
-        shared = merge_facts([m.extra for m in done])
-        groups = judge_groups(done, split.jobs)
-        tell(f"judging {len(done)} parts in {len(groups)} groups", 2, 4)
-        meta = done[0].meta
-        assert meta is not None
-        work = [(split.folder, k, g, meta, plan, shared) for k, g in enumerate(groups)]
-        judged = run(_judge, work)
+    with exported as split:
+        with worker_pool(split.jobs) as run:
+            tell(f"mapping {split.parts} parts", 1, 4)
+            done = map_parts(run, split, extra=facts_of)
+            shared = merge_facts([m.extra for m in done])
+            done = [replace(m, extra=None) for m in done]  # merged: the parts' copies can go
+            groups = judge_groups(done, split.jobs)
+            tell(f"judging {len(done)} parts in {len(groups)} groups", 2, 4)
+            meta = done[0].meta
+            assert meta is not None
+            work = [(split.folder, k, g, meta, plan, shared) for k, g in enumerate(groups)]
+            judged = run(_judge, work)
+        # The workers are gone while the driver combines: their memory is not held idle.
         earliest_error(judged)
         owner = pl.concat(
             [j.part.cases.select("case_id", _k=pl.lit(j.k)) for j in judged if j.part]
@@ -95,8 +98,9 @@ def check_files(
                 for (k,), frame in sorted(by_group.items())
             ]  # fmt: skip
             evidence: dict[tuple[str, str], dict[str, Any]] = {}
-            for found in run(_explain, tasks):
-                evidence.update(found)
+            with worker_pool(max(1, min(split.jobs, len(tasks)))) as run:
+                for found in run(_explain, tasks):
+                    evidence.update(found)
             return evidence
 
         parts_judged = [j.part for j in judged if j.part is not None]
@@ -145,7 +149,8 @@ def _judge(
 ) -> _Judged:
     try:
         part = judge_part(load_group(group, meta), plan, shared)
-        return _Judged(k, part.spill(str(folder / f"passes-{k}.arrow")))
+        return _Judged(k, part.spill(str(folder / f"passes-{k}.arrow"),
+                                      str(folder / f"findings-{k}.arrow")))  # fmt: skip
     except SvcstdError as exc:
         return _Judged(k, None, exc, exc.order)
 

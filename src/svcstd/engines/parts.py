@@ -40,12 +40,23 @@ class PartVerdicts:
     cases: pl.DataFrame  # case_id and the canonical case fields (no attributes)
     firsts: pl.DataFrame  # each case's first event: where a report points for a failure
     passes_file: str | None = None
+    findings_file: str | None = None  # where ``judged.verdicts`` went, when spilled
 
-    def spill(self, path: str) -> PartVerdicts:
-        """These verdicts with the (large) pass frame written to ``path``, not carried: the
-        driver keeps the file and reads it only when every verdict is asked for."""
-        self.passes.write_ipc(path)
-        return replace(self, passes=self.passes.clear(), passes_file=path)
+    def spill(self, passes: str, findings: str) -> PartVerdicts:
+        """These verdicts written to files, not carried: the passes to ``passes`` (the driver
+        keeps the file and reads it only when every verdict is asked for), the findings to
+        ``findings`` (read once, straight into the sorted findings)."""
+        self.passes.write_ipc(passes)
+        self.judged.verdicts.write_ipc(findings)
+        judged = replace(self.judged, verdicts=self.judged.verdicts.clear())
+        return replace(self, judged=judged, passes=self.passes.clear(), passes_file=passes,
+                       findings_file=findings)  # fmt: skip
+
+    def findings(self) -> pl.DataFrame | pl.LazyFrame:
+        """The part's findings (a scan of the file they were spilled to)."""
+        if self.findings_file is None:
+            return self.judged.verdicts
+        return pl.scan_ipc(self.findings_file)
 
 
 def facts_of(records: RecordSet) -> SharedFacts:
@@ -108,8 +119,7 @@ def assemble(
     first event — what reports read — not every event. Passes stay where the parts left them
     (spilled files are moved into the result's store, in ``workdir``).
     """
-    findings = combine([p.judged.verdicts for p in parts], [p.judged.measured for p in parts],
-                       plan)  # fmt: skip
+    findings = combine([p.findings() for p in parts], [p.judged.measured for p in parts], plan)
     kpi_rows = findings.filter(pl.col("case_id").is_null())
     tallies = [p.tally for p in parts] + [tally_of(kpi_rows, slim_cases(meta.cases))]
     passes = [p.passes_file or p.passes for p in parts]
