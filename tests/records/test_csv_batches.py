@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import svcstd.records.readers as readers
@@ -62,7 +62,15 @@ def _same(path: Path, profile: Profile, select=_all, rows: int = 3) -> pl.DataFr
     whole = _whole(path, profile, select)
     batched = _batched(path, profile, select, rows)
     if isinstance(whole, str):
-        assert batched == whole
+        assert isinstance(batched, str), "read in batches, a file read whole is refused"
+        if "cannot parse as CSV:" in whole:
+            # Neither the standard library nor Polars could say which row is at fault; the
+            # message quotes the fragment Polars stopped at, which depends on where a block
+            # began. Both refuse the same file, in the same words up to that fragment.
+            assert batched.split("cannot parse as CSV:")[0] == whole.split("cannot parse as CSV:")[0]
+            assert "cannot parse as CSV:" in batched
+        else:
+            assert batched == whole
     else:
         assert isinstance(batched, pl.DataFrame), batched
         assert batched.schema == whole.schema
@@ -167,6 +175,7 @@ def _csv_text(draw: st.DrawFn) -> bytes:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=_csv_text(), block=st.integers(1, 40), rows=st.integers(1, 5))
+@example(data=b'c0,c1\n"\nNA,\n"NA",\n"1\n",', block=1, rows=1)  # an unclosed quote, found by CI
 def test_any_csv_reads_the_same_in_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, block: int, rows: int
 ) -> None:
