@@ -9,6 +9,7 @@ files go away with the result.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -29,12 +30,8 @@ PLAN = Plan(STANDARDS, parse_instant("2026-10-29T00:00:00+08:00"))
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("store") / "export.csv"
-    args = ["generate", "--standards", str(ROOT / "standards"), "--cases", "300", "--seed", "11",
-            "--violations", "0.2", "--output", str(out)]  # fmt: skip
-    assert CliRunner().invoke(cli, args).exit_code == 0
-    return out
+def export(generated_export: Callable[..., Path]) -> Path:
+    return generated_export("store", cases=300, seed=11, violations=0.2)
 
 
 @pytest.fixture(scope="module")

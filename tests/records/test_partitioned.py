@@ -7,6 +7,7 @@ with the whole-export path, frame for frame and report byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -23,12 +24,8 @@ AS_OF = "2026-10-29T00:00:00+08:00"
 
 
 @pytest.fixture(scope="module")
-def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("split") / "export.csv"
-    args = ["generate", "--standards", str(ROOT / "standards"), "--cases", "300", "--seed", "11",
-            "--violations", "0.1", "--output", str(out)]  # fmt: skip
-    assert CliRunner().invoke(cli, args).exit_code == 0
-    return out
+def export(generated_export: Callable[..., Path]) -> Path:
+    return generated_export("split", cases=300, seed=11, violations=0.1)
 
 
 def _same(a, b) -> None:
