@@ -8,7 +8,8 @@ explained by a worker reading the group back from its files (the operating syste
 keeps that cheap). Judging has a fixed cost per call (a few thousand small Polars operations,
 ≈2 s on one core, whatever the size), so groups are as large as memory allows, and at least
 one per worker. The driver holds only the small things: the parts' shared facts, the
-verdicts, every case's canonical fields and first event.
+findings and verdict counts (passes stay in the workers' files, see
+:mod:`svcstd.checks.store`), every case's canonical fields and first event.
 """
 
 from __future__ import annotations
