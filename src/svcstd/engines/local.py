@@ -34,7 +34,7 @@ from svcstd.engines.parts import (
 from svcstd.errors import SvcstdError
 from svcstd.records.partitioned import (
     earliest_error,
-    load_part,
+    load_parts,
     map_parts,
     split_export,
     worker_pool,
@@ -133,23 +133,11 @@ def judge_groups(parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES) -> li
     ]
 
 
-def load_group(group: Group, meta: RecordSet) -> RecordSet:
-    """A group's records: its parts' frames joined (whole cases, in case order)."""
-    if len(group) == 1:
-        return load_part(*group[0], meta)
-    parts = [load_part(events, cases, meta) for events, cases in group]
-    return replace(
-        meta,
-        events=pl.concat([p.events for p in parts]).sort("case_id", "at", "seq"),
-        cases=pl.concat([p.cases for p in parts], how="diagonal_relaxed").sort("case_id"),
-    )
-
-
 def _judge(
     folder: Path, k: int, group: Group, meta: RecordSet, plan: Plan, shared: SharedFacts
 ) -> _Judged:
     try:
-        part = judge_part(load_group(group, meta), plan, shared)
+        part = judge_part(load_parts(group, meta), plan, shared)
         return _Judged(k, part.spill(str(folder / f"passes-{k}.arrow"),
                                       str(folder / f"findings-{k}.arrow")))  # fmt: skip
     except SvcstdError as exc:
@@ -159,7 +147,7 @@ def _judge(
 def _explain(
     group: Group, meta: RecordSet, plan: Plan, shared: SharedFacts, wanted: pl.DataFrame
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    return explain_part(load_group(group, meta), plan, shared, wanted)
+    return explain_part(load_parts(group, meta), plan, shared, wanted)
 
 
-__all__ = ["JUDGE_BYTES", "check_files", "judge_groups", "load_group"]
+__all__ = ["JUDGE_BYTES", "check_files", "judge_groups"]

@@ -109,14 +109,10 @@ def read_records_partitioned(
     with split_export(paths, profile, parts, jobs, workdir) as done:
         with worker_pool(done.jobs) as run:
             mapped = map_parts(run, done)
-        events = pl.concat([pl.read_ipc(r.events) for r in mapped if r.events])
-        cases = pl.concat([pl.read_ipc(r.cases) for r in mapped if r.cases],
-                          how="diagonal_relaxed")  # fmt: skip
-    sources = done.sources
-    meta = mapped[0].meta
-    assert meta is not None
-    return replace(meta, events=events.sort(CASE, "at", "seq"), cases=cases.sort(CASE),
-                   files=tuple(sources))  # fmt: skip
+        meta = mapped[0].meta
+        assert meta is not None
+        records = load_parts([(r.events, r.cases) for r in mapped if r.events and r.cases], meta)
+    return replace(records, files=tuple(done.sources))
 
 
 def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFrame]:
@@ -281,6 +277,19 @@ def load_part(events: str, cases: str, meta: RecordSet) -> RecordSet:
     return replace(meta, events=pl.read_ipc(events), cases=pl.read_ipc(cases))
 
 
+def load_parts(saved: Sequence[tuple[str, str]], meta: RecordSet) -> RecordSet:
+    """Parts saved by :func:`save_part` — ``(events, cases)`` files — read back as one record
+    set, sorted as :class:`RecordSet` promises (parts hold whole cases)."""
+    if len(saved) == 1:
+        return load_part(*saved[0], meta)
+    parts = [load_part(events, cases, meta) for events, cases in saved]
+    return replace(
+        meta,
+        events=pl.concat([p.events for p in parts]).sort(CASE, "at", "seq"),
+        cases=pl.concat([p.cases for p in parts], how="diagonal_relaxed").sort(CASE),
+    )
+
+
 def _map_part(
     folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile,
     extra: Callable[[RecordSet], Any] | None = None,
@@ -324,6 +333,7 @@ __all__ = [
     "bare",
     "earliest_error",
     "load_part",
+    "load_parts",
     "map_part",
     "map_parts",
     "parts_for",
