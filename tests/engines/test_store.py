@@ -99,12 +99,16 @@ def test_judging_groups_are_balanced_and_hold_every_part(tmp_path: Path) -> None
         path.write_bytes(b"x" * size)
         parts.append(_Mapped(k, path))
     groups = judge_groups(parts, jobs=2, size=100)
-    assert len(groups) == 4  # 305 bytes in groups of about 100, at least one per worker
+    assert len(groups) == 4  # 305 bytes in groups of at most about 100, two per worker
     members = sorted(p for g in groups for p, _ in g)
     assert members == sorted(str(tmp_path / f"events-{k}.arrow") for k in range(len(sizes)))
     loads = [sum(Path(p).stat().st_size for p, _ in g) for g in groups]
     assert max(loads) - min(loads) <= 30
     assert len(judge_groups(parts, jobs=2, size=10**9)) == 2  # small exports: one per worker
+    # 305 bytes in groups of at most 150 on 2 workers: 4 groups, not 3 (the third would run
+    # while the other worker waits)
+    assert len(judge_groups(parts, jobs=2, size=150)) == 4
+    assert len(judge_groups(parts, jobs=3, size=150)) == 3
     assert len(judge_groups(parts[:1], jobs=2, size=10**9)) == 1
 
 

@@ -4,11 +4,11 @@ Memory stays bounded by a part's size, not the export's: the export streams into
 IPC files in a temporary folder, :func:`svcstd.records.partitioned.split`); each worker maps
 one part. Mapped parts are then judged in *groups* of about :data:`JUDGE_BYTES` of canonical
 events — a group holds whole cases as its parts do — and the failures chosen in a group are
-explained by a worker reading the group back from its files (the operating system's cache
-keeps that cheap). Judging has a fixed cost per call (a few thousand small Polars operations,
-≈2 s on one core, whatever the size), so groups are as large as memory allows, and at least
-one per worker. The driver holds only the small things: the parts' shared facts, the
-findings and verdict counts (passes stay in the workers' files, see
+explained by a worker reading just those cases back from the group's files. Judging has a
+fixed cost per call (a few thousand small Polars operations, ≈2 s on one core, whatever the
+size), so groups are as large as memory allows, as many as keep every worker busy to the end:
+a multiple of the number of workers. The driver holds only the small things: the parts'
+shared facts, the findings and verdict counts (passes stay in the workers' files, see
 :mod:`svcstd.checks.store`), every case's canonical fields and first event.
 """
 
@@ -115,11 +115,14 @@ Group = list[tuple[str, str]]
 
 
 def judge_groups(parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES) -> list[Group]:
-    """Mapped parts joined into groups of about ``size`` bytes of events, at least ``jobs``
-    groups (while there are parts), balanced by size: largest part first, to the lightest
-    group. Each group lists its parts in part order, so a group reads the same every run."""
+    """Mapped parts joined into groups of at most about ``size`` bytes of events, balanced by
+    size (largest part first, to the lightest group), and as many groups as a multiple of
+    ``jobs`` (while there are parts): workers judging groups of one size finish together,
+    where one group more than a round would leave the last worker alone. Each group lists its
+    parts in part order, so a group reads the same every run."""
     sizes = {m.k: Path(m.events).stat().st_size for m in parts}
-    count = max(min(jobs, len(parts)), -(-sum(sizes.values()) // size))
+    rounds = -(-sum(sizes.values()) // (size * jobs))
+    count = min(len(parts), max(1, rounds) * jobs)
     load = [0] * count
     members: list[list[Any]] = [[] for _ in range(count)]
     for m in sorted(parts, key=lambda m: (-sizes[m.k], m.k)):
@@ -147,7 +150,8 @@ def _judge(
 def _explain(
     group: Group, meta: RecordSet, plan: Plan, shared: SharedFacts, wanted: pl.DataFrame
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    return explain_part(load_parts(group, meta), plan, shared, wanted)
+    only = wanted.get_column("case_id").unique()
+    return explain_part(load_parts(group, meta, only), plan, shared, wanted)
 
 
 __all__ = ["JUDGE_BYTES", "check_files", "judge_groups"]
