@@ -272,17 +272,25 @@ def bare(records: RecordSet) -> RecordSet:
     return replace(records, events=records.events.clear(), cases=records.cases.clear())
 
 
-def load_part(events: str, cases: str, meta: RecordSet) -> RecordSet:
-    """A part saved by :func:`save_part`, read back."""
-    return replace(meta, events=pl.read_ipc(events), cases=pl.read_ipc(cases))
+def load_part(events: str, cases: str, meta: RecordSet, only: pl.Series | None = None) -> RecordSet:
+    """A part saved by :func:`save_part`, read back: all its cases, or those ``only`` names
+    (a part holds whole cases, so any of them is a record set of its own)."""
+    if only is None:
+        return replace(meta, events=pl.read_ipc(events), cases=pl.read_ipc(cases))
+    mine = pl.col(CASE).is_in(only.implode())
+    return replace(meta, events=pl.scan_ipc(events).filter(mine).collect(),
+                   cases=pl.scan_ipc(cases).filter(mine).collect())  # fmt: skip
 
 
-def load_parts(saved: Sequence[tuple[str, str]], meta: RecordSet) -> RecordSet:
+def load_parts(
+    saved: Sequence[tuple[str, str]], meta: RecordSet, only: pl.Series | None = None
+) -> RecordSet:
     """Parts saved by :func:`save_part` — ``(events, cases)`` files — read back as one record
-    set, sorted as :class:`RecordSet` promises (parts hold whole cases)."""
+    set, sorted as :class:`RecordSet` promises (parts hold whole cases); with ``only``, just
+    the cases it names."""
     if len(saved) == 1:
-        return load_part(*saved[0], meta)
-    parts = [load_part(events, cases, meta) for events, cases in saved]
+        return load_part(*saved[0], meta, only)
+    parts = [load_part(events, cases, meta, only) for events, cases in saved]
     return replace(
         meta,
         events=pl.concat([p.events for p in parts]).sort(CASE, "at", "seq"),
