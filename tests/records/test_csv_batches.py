@@ -4,6 +4,11 @@ the whole file: the same rows, values, nulls and row numbers, and the same error
 The batch reader cuts the file into blocks of whole records and parses each behind the file's
 header; these tests shrink the blocks to a few bytes so that every kind of record — quoted
 newlines, blank lines, short rows, CRLF — lands on a block's edge somewhere.
+
+With several jobs, a large file is cut into byte ranges of whole records that workers read on
+their own, each numbering its rows from 1 (:func:`svcstd.records.readers.ranges`); the split
+adds the rows of the ranges before. The same tables read so, in ranges of a few bytes, give
+the same rows, row numbers and errors as the whole file.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import svcstd.records.readers as readers
-from svcstd.errors import SvcstdError
+from svcstd.errors import Problem, SvcstdError
 from svcstd.records.profile import Profile, load_profile
 from svcstd.records.readers import read_batches, read_table
 from svcstd.records.schema import SourceFile
+from svcstd.records.textfile import utf8_text
 
 BASE = load_profile("svcstd")
 
@@ -58,9 +64,30 @@ def _batched(path: Path, profile: Profile, select=_all, rows: int = 3) -> pl.Dat
     return pl.concat(frames)
 
 
-def _same(path: Path, profile: Profile, select=_all, rows: int = 3) -> pl.DataFrame | str:  # type: ignore[no-untyped-def]
+def _ranged(path: Path, profile: Profile, select=_all, rows: int = 3, size: int = 5) -> pl.DataFrame | str:  # type: ignore[no-untyped-def]
+    """The file read as the parallel split reads it: cut into ranges of about ``size`` bytes,
+    each read on its own, its rows numbered after the rows of the ranges before it."""
+    frames, before = [], 0
+    try:
+        with utf8_text(path, path.name, profile.encoding) as prep:
+            for part in readers.ranges(prep.path, path.name, "csv", profile, select, size):
+                counted = readers.Counted()
+                try:
+                    for batch in readers.range_batches(part, profile, rows, counted):
+                        frames.append(batch.with_columns(pl.col("__row") + before))
+                except readers.CsvRefused as exc:
+                    raise readers.refused(part, profile, str(exc)) from None
+                before += counted.rows
+    except SvcstdError as exc:
+        return str(exc)
+    if not frames:  # as the split says it
+        return str(SvcstdError(Problem(path.name, "the file has a header but no data rows")))
+    return pl.concat(frames)
+
+
+def _same(path: Path, profile: Profile, select=_all, rows: int = 3, read=_batched) -> pl.DataFrame | str:  # type: ignore[no-untyped-def]
     whole = _whole(path, profile, select)
-    batched = _batched(path, profile, select, rows)
+    batched = read(path, profile, select, rows)
     if isinstance(whole, str):
         assert isinstance(batched, str), "read in batches, a file read whole is refused"
         if "cannot parse as CSV:" in whole:
@@ -117,6 +144,34 @@ def test_tricky_csv_reads_the_same_in_batches(tmp_path: Path, data: bytes, selec
     _same(_write(tmp_path, data), _profile(), select)
 
 
+@pytest.mark.parametrize("size", [1, 9, 40])
+@pytest.mark.parametrize("data", TABLE.values(), ids=TABLE.keys())
+def test_tricky_csv_reads_the_same_in_ranges(tmp_path: Path, data: bytes, size: int) -> None:
+    _same(_write(tmp_path, data), _profile(), _some, read=lambda *a: _ranged(*a, size=size))
+
+
+def test_ranges_start_at_record_ends_and_cover_the_data(tmp_path: Path) -> None:
+    data = b'\xef\xbb\xbfcase,note\r\nC1,"a\r\n""b"""\r\n\r\nC2,x\r\nC3,"y\n\nz"\r\n'
+    path = _write(tmp_path, data)
+    parts = readers.ranges(path, "export.csv", "csv", _profile(), _all, 1)
+    header = b"\xef\xbb\xbfcase,note\r\n"
+    assert [data[p.start : p.end] for p in parts] == [
+        b'C1,"a\r\n""b"""\r\n', b"\r\n", b"C2,x\r\n", b'C3,"y\n\nz"\r\n']  # fmt: skip
+    assert {p.header for p in parts} == {header} and parts[0].start == len(header)
+    frame = _same(path, _profile(), read=lambda *a: _ranged(*a, size=1))
+    assert isinstance(frame, pl.DataFrame)
+    assert frame.rows() == [(1, "C1", 'a\r\n"b"'), (3, "C2", "x"), (4, "C3", "y\n\nz")]
+
+
+def test_a_stray_quote_leaves_the_rest_of_the_file_in_one_range(tmp_path: Path) -> None:
+    data = b"a,b,c\n" + b"1,2,3\n" * 5 + b'4,x"y,6\n' + b"7,8,9\n" * 5
+    path = _write(tmp_path, data)
+    parts = readers.ranges(path, "export.csv", "csv", _profile(), _all, 1)
+    assert data[parts[-1].start : parts[-1].end] == b'4,x"y,6\n' + b"7,8,9\n" * 5
+    assert len(parts) == 6
+    _same(path, _profile(), read=lambda *a: _ranged(*a, size=1))
+
+
 def test_row_numbers_count_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:
     data = b'case,note\nC1,"two\nlines"\n\nC2,x\n\n\nC3,y\n'
     frame = _same(_write(tmp_path, data), _profile())
@@ -131,17 +186,19 @@ def test_null_markers_and_delimiter_of_the_profile(tmp_path: Path) -> None:
     assert frame["note"].to_list() == [None, None, "x;y"]
 
 
-def test_gzip_and_gbk_exports_read_the_same_in_batches(tmp_path: Path) -> None:
+@pytest.mark.parametrize("read", [_batched, _ranged], ids=["batches", "ranges"])
+def test_gzip_and_gbk_exports_read_the_same_in_batches(tmp_path: Path, read) -> None:  # type: ignore[no-untyped-def]
     text = "工单,备注\nT1,\"多\n行\"\n\nT2,好\n"
-    _same(_write(tmp_path, gzip.compress(text.encode()), "export.csv.gz"), _profile())
-    frame = _same(_write(tmp_path, text.encode("gbk"), "gbk.csv"), _profile())
+    _same(_write(tmp_path, gzip.compress(text.encode()), "export.csv.gz"), _profile(), read=read)
+    frame = _same(_write(tmp_path, text.encode("gbk"), "gbk.csv"), _profile(), read=read)
     assert isinstance(frame, pl.DataFrame)
     assert frame.rows() == [(1, "T1", "多\n行"), (3, "T2", "好")]
 
 
-def test_a_bad_row_is_located_as_in_the_whole_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("read", [_batched, _ranged], ids=["batches", "ranges"])
+def test_a_bad_row_is_located_as_in_the_whole_file(tmp_path: Path, read) -> None:  # type: ignore[no-untyped-def]
     data = b"a,b,c\n" + b"1,2,3\n" * 50 + b"4,5,6,7\n" + b"1,2,3\n" * 5
-    message = _same(_write(tmp_path, data), _profile(), rows=7)
+    message = _same(_write(tmp_path, data), _profile(), rows=7, read=read)
     assert message == "export.csv:52: row 51 has 4 fields, the header has 3"
 
 
@@ -181,3 +238,12 @@ def test_any_csv_reads_the_same_in_batches(
 ) -> None:
     monkeypatch.setattr(readers, "CSV_BLOCK", block)
     _same(_write(tmp_path, data), _profile(null_values=("NA",)), rows=rows)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_csv_text(), size=st.integers(1, 60), block=st.integers(1, 40))
+def test_any_csv_reads_the_same_in_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, size: int, block: int
+) -> None:
+    monkeypatch.setattr(readers, "CSV_BLOCK", block)
+    _same(_write(tmp_path, data), _profile(null_values=("NA",)), read=lambda *a: _ranged(*a, size=size))

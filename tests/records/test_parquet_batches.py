@@ -74,3 +74,28 @@ def test_a_truncated_file_is_refused_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(SvcstdError) as err:
         list(read_batches(path, "export.parquet", PROFILE, lambda h: h, 10))
     assert str(err.value).startswith("export.parquet: cannot read as Parquet")
+
+
+@pytest.mark.parametrize("groups", [0, 2, 100])
+def test_runs_of_row_groups_read_as_the_whole_file(tmp_path: Path, groups: int) -> None:
+    """With several jobs, a Parquet file is cut between row groups into ranges of about a
+    given size that workers read on their own, each numbering its rows from 1; the split adds
+    the rows of the ranges before."""
+    import svcstd.records.readers as readers
+
+    path = tmp_path / "export.parquet"
+    pq.write_table(_table(250), path, row_group_size=40)  # 7 row groups
+    whole = read_table(path, "export.parquet", PROFILE, lambda h: h).frame
+    group = pq.ParquetFile(path).metadata.row_group(0).total_byte_size
+    parts = readers.ranges(path, "export.parquet", "parquet", PROFILE, lambda h: h, group * groups)
+    assert [g for p in parts for g in p.row_groups] == list(range(7))
+    assert len(parts) == {0: 7, 2: 4, 100: 1}[groups]
+    frames, before = [], 0
+    for part in parts:
+        counted = readers.Counted()
+        for batch in readers.range_batches(part, PROFILE, 15, counted):
+            frames.append(batch.with_columns(pl.col("__row") + before))
+        before += counted.rows
+    batched = pl.concat(frames)
+    assert batched.schema == whole.schema
+    assert batched.rows() == whole.rows()

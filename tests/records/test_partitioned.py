@@ -7,6 +7,9 @@ with the whole-export path, frame for frame and report byte for byte.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +20,9 @@ from click.testing import CliRunner
 from svcstd.cli.main import cli
 from svcstd.errors import SvcstdError
 from svcstd.records import read_records
+from svcstd.records import readers
 from svcstd.records.partitioned import read_records_partitioned
+from svcstd.records.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-10-29T00:00:00+08:00"
@@ -98,3 +103,98 @@ def test_parquet_is_split_by_its_data_not_its_compressed_size(
     assert parquet.stat().st_size < budget  # by file size alone it would not be split
     assert partitioned.parts_for([parquet]) >= 2
     assert partitioned.parts_for([export]) == 4
+
+
+# -- the split on several processes: files cut into ranges of whole records ------------------
+#
+# With ``jobs`` > 1 a large CSV or Parquet file is cut into ranges (``RANGE_BYTES``, forced
+# small here) that worker processes split at once; each numbers its rows from 1 and the map
+# adds the rows of the ranges before. The records, row numbers and errors are the serial ones.
+
+
+def _csv_bytes(rows: list[list[str]], header: list[str], newline: str, blank_every: int) -> bytes:
+    """CSV text with quotes and newlines inside fields and a blank line every few rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=newline)
+    writer.writerow(header)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if n % blank_every == 0:
+            out.write(newline)
+    return out.getvalue().encode()
+
+
+@pytest.fixture(scope="module")
+def tricky(export: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The export in three files: a CSV with a BOM and CRLF line ends, a gzipped one, and a
+    Parquet file of many row groups; cells hold quotes, commas and line breaks."""
+    frame = pl.read_csv(export, infer_schema=False)
+    notes = [None, 'said "hi",\nthen left', "two\r\nlines", '""', "plain"]
+    frame = frame.with_columns(
+        pl.Series("attr_review", [notes[i % len(notes)] for i in range(frame.height)])
+    )
+    third = frame.height // 3
+    folder = tmp_path_factory.mktemp("tricky")
+    a, b, c = folder / "a.csv", folder / "b.csv.gz", folder / "c.parquet"
+    cells = lambda f: [["" if v is None else v for v in row] for row in f.rows()]  # noqa: E731
+    a.write_bytes(b"\xef\xbb\xbf" + _csv_bytes(cells(frame.slice(0, third)), frame.columns, "\r\n", 7))
+    b.write_bytes(gzip.compress(_csv_bytes(cells(frame.slice(third, third)), frame.columns, "\n", 11)))
+    frame.slice(2 * third).write_parquet(c, row_group_size=60)
+    return [a, b, c]
+
+
+def test_ranges_on_worker_processes_give_the_same_records(
+    tricky: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import svcstd.records.partitioned as partitioned
+
+    monkeypatch.setattr(partitioned, "RANGE_BYTES", 40_000)
+    prof = load_profile("svcstd")
+    pick = readers.require("a.csv", prof)
+    assert len(readers.ranges(tricky[0], "a.csv", "csv", prof, pick, 40_000)) >= 4
+    assert len(readers.ranges(tricky[2], "c.parquet", "parquet", prof, pick, 40_000)) >= 4
+    whole = read_records(tricky, "svcstd")
+    assert whole.cases["attr_review"].str.contains("\n").any()
+    _same(whole, read_records_partitioned(tricky, "svcstd", parts=3, jobs=2))
+
+
+def test_a_bad_row_in_a_late_range_is_named_by_its_row_in_the_file(
+    tricky: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import svcstd.records.partitioned as partitioned
+
+    monkeypatch.setattr(partitioned, "RANGE_BYTES", 40_000)
+    data = tricky[0].read_bytes()
+    at = data.rfind(b"\r\nC", 0, len(data) - 2000) + 2  # a record near the end
+    time = data.index(b",", at) + 1
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(data[:time] + b"not a time" + data[data.index(b",", time) :])
+    with pytest.raises(SvcstdError) as whole:
+        read_records(bad, "svcstd")
+    with pytest.raises(SvcstdError) as split:
+        read_records_partitioned(bad, "svcstd", parts=3, jobs=2)
+    assert str(split.value) == str(whole.value)
+    # the data row of the whole file: records before it, blank lines and all, less the header
+    before = list(csv.reader(io.StringIO(data[:at].decode("utf-8-sig"), newline="")))
+    assert len(before) > 4 * 40_000 // 200
+    assert f"row {len(before)}, column 'at'" in str(whole.value)
+
+
+def test_a_stray_quote_is_refused_as_when_read_serially(
+    tricky: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import svcstd.records.partitioned as partitioned
+
+    monkeypatch.setattr(partitioned, "RANGE_BYTES", 40_000)
+    data = tricky[0].read_bytes()
+    at = data.rfind(b"\r\nC", 0, len(data) // 2) + 2
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(data[:at] + b'"' + data[at:])  # an unclosed quote mid-file
+    missing = tmp_path / "missing.csv"  # a later file the driver refuses before any worker
+    missing.write_text("case,when\nC1,2026-01-01\n", encoding="utf-8")
+    with pytest.raises(SvcstdError) as whole:
+        read_records([stray, missing], "svcstd")
+    with pytest.raises(SvcstdError) as split:
+        read_records_partitioned([stray, missing], "svcstd", parts=3, jobs=2)
+    assert str(split.value) == str(whole.value)
+    assert str(whole.value).startswith(str(stray))

@@ -40,14 +40,32 @@ import pyarrow.ipc as ipc
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.build import CASE, check_paths, map_tables
 from svcstd.records.profile import Profile, load_profile
-from svcstd.records.readers import RawTable, read_batches, require
+from svcstd.records.readers import (
+    ROW,
+    Counted,
+    CsvRefused,
+    Range,
+    RawTable,
+    detect_format,
+    range_batches,
+    ranges,
+    read_batches,
+    refused,
+    require,
+)
 from svcstd.records.schema import RecordSet, SourceFile
+from svcstd.records.textfile import utf8_text
 
 #: Rows per batch while splitting: about 50 MB of a wide export (every cell of a Polars text
 #: column costs 16 bytes besides its text).
 BATCH_ROWS = 40_000
 #: Export bytes per part that keep one part's mapping well under a gigabyte.
 BYTES_PER_PART = 48 * 1024 * 1024
+#: Bytes of a CSV or Parquet file (as :func:`parts_for` counts them) one worker splits at a
+#: time. A range costs a worker ~1 s at 64 MB (1.8 GB of CSV: 28 ranges), so the last one to
+#: finish leaves the other cores idle for about a second, while each range writes one file
+#: per part (fewer, larger ranges: fewer, larger pieces for the map to read).
+RANGE_BYTES = 64 * 1024 * 1024
 
 _PART = "__part"
 
@@ -124,22 +142,26 @@ def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFr
 
 
 def split(
-    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path
-) -> tuple[list[SourceFile], list[dict[str, pl.DataType]]]:
-    """Stream every file's rows into one IPC file per part and input file, by case id.
+    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path, jobs: int = 1
+) -> tuple[list[SourceFile], list[dict[str, pl.DataType]], list[list[int]]]:
+    """Stream every file's rows into IPC files by part (``hash(case id) mod parts``) and input
+    file: ``folder/{k}-{i}/{r:05d}.arrow``, the rows of part ``k`` from range ``r`` of file ``i``.
 
-    Each part's file stays open while its input file is read and takes each batch's rows
-    for that part as one more record batch, so a part is one file however long the export.
+    Returns each file's :class:`SourceFile` and column types, and the row offset of each of
+    its ranges: ``__row`` in a range's pieces counts from 1, and :func:`map_part` adds the
+    offset, so rows are numbered as in the whole file.
+
+    With ``jobs`` > 1 and more than :data:`RANGE_BYTES` of local CSV and Parquet, the files are
+    cut into ranges that ``jobs`` worker processes split at once (:func:`_split_ranges`);
+    otherwise this process reads file after file, one range each.
     """
+    if jobs > 1 and sum(_ranged_size(p, prof) for p in files) > RANGE_BYTES:
+        return _split_ranges(files, shown, prof, parts, folder, jobs)
     sources: list[SourceFile] = []
     schemas: list[dict[str, pl.DataType]] = []
-    # A part's piece of a batch is small (a thousand rows at 37 parts): compressing its
-    # columns on one thread costs half what handing them to Arrow's thread pool does.
-    options = ipc.IpcWriteOptions(compression="lz4", use_threads=False)
     for i, (path, name) in enumerate(zip(files, shown, strict=True)):
         schema: dict[str, pl.DataType] | None = None
-        with contextlib.ExitStack() as stack:
-            writers: dict[int, ipc.RecordBatchFileWriter] = {}
+        with _Pieces(folder, i, 0, prof, parts) as pieces:
             items = read_batches(path, name, prof, require(name, prof), BATCH_ROWS)
             for item in _ahead(items):
                 if isinstance(item, SourceFile):
@@ -147,17 +169,176 @@ def split(
                     continue
                 if schema is None:
                     schema = dict(item.schema)
-                for k, piece in route(item, prof, parts).items():
-                    table = piece.to_arrow()
-                    if k not in writers:
-                        target = folder / f"{k}-{i}"
-                        target.mkdir()
-                        sink = str(target / "part.arrow")
-                        writers[k] = stack.enter_context(ipc.new_file(sink, table.schema, options=options))
-                    writers[k].write_table(table)
+                pieces.write(item)
         assert schema is not None
         schemas.append(schema)
-    return sources, schemas
+    return sources, schemas, [[0] for _ in files]
+
+
+class _Pieces:
+    """Where one range's rows go: ``folder/{k}-{i}/{r:05d}.arrow`` for each part ``k``.
+
+    A part's file stays open while the range is read and takes each batch's rows for that part
+    as one more record batch, so a part gets one file per range however long the range.
+    """
+
+    def __init__(self, folder: Path, i: int, r: int, prof: Profile, parts: int) -> None:
+        self.folder, self.i, self.r, self.prof, self.parts = folder, i, r, prof, parts
+        self.writers: dict[int, ipc.RecordBatchFileWriter] = {}
+        self.stack = contextlib.ExitStack()
+        # A part's piece of a batch is small (a thousand rows at 37 parts): compressing its
+        # columns on one thread costs half what handing them to Arrow's thread pool does.
+        self.options = ipc.IpcWriteOptions(compression="lz4", use_threads=False)
+
+    def __enter__(self) -> _Pieces:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
+
+    def write(self, batch: pl.DataFrame) -> None:
+        for k, piece in route(batch, self.prof, self.parts).items():
+            table = piece.to_arrow()
+            if k not in self.writers:
+                target = self.folder / f"{k}-{self.i}"
+                target.mkdir(exist_ok=True)
+                sink = str(target / f"{self.r:05d}.arrow")
+                writer = ipc.new_file(sink, table.schema, options=self.options)
+                self.writers[k] = self.stack.enter_context(writer)
+            self.writers[k].write_table(table)
+
+
+def _ranged_size(path: Path, prof: Profile) -> int:
+    """The bytes of ``path`` that workers would split in ranges: a local CSV or Parquet
+    file's size (as :func:`parts_for` counts it), else 0."""
+    try:
+        if _ranged_format(path, str(path), prof) is None:
+            return 0
+        return _data_size(path)
+    except Exception:  # the reader reports the problem with the file
+        return 0
+
+
+def _ranged_format(path: Path, shown: str, prof: Profile) -> str | None:
+    if not path.is_file():
+        return None
+    fmt = detect_format(path, prof, shown)
+    return fmt if fmt in ("csv", "parquet") else None
+
+
+@dataclass(frozen=True)
+class _Done:
+    """What a worker made of one range (or of one file read whole, ``source`` set)."""
+
+    i: int
+    r: int
+    rows: int = 0  # the rows read, a CSV file's blank lines included
+    kept: int = 0  # the rows written
+    schema: dict[str, pl.DataType] | None = None
+    source: SourceFile | None = None
+    error: SvcstdError | None = None
+    refused: str | None = None  # Polars refused the CSV text: its message
+
+
+def _split_ranges(
+    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path, jobs: int
+) -> tuple[list[SourceFile], list[dict[str, pl.DataType]], list[list[int]]]:
+    """:func:`split` on ``jobs`` worker processes.
+
+    The driver checks each local CSV and Parquet file (encoding, header, required columns) and
+    cuts it into ranges of about :data:`RANGE_BYTES` (:func:`svcstd.records.readers.ranges`;
+    a CSV file in another encoding or compressed is cut as the UTF-8 copy ``utf8_text`` makes,
+    kept until the workers are done). Every range — and every other file, read whole — is a
+    task for the pool. The outcome is what :func:`split` reads serially: the first error by
+    file, then range (a file the driver refuses, after the files before it have been split;
+    CSV text Polars refuses is located by rescanning the whole file, once).
+    """
+    planned: list[tuple[list[Range], str | None] | None] = []  # None: read whole by a worker
+    stop: SvcstdError | None = None
+    with contextlib.ExitStack() as stack:
+        for path, name in zip(files, shown, strict=True):
+            try:
+                fmt = _ranged_format(path, name, prof)
+                if fmt is None:
+                    planned.append(None)
+                    continue
+                encoding, target = None, path
+                if fmt == "csv":
+                    prep = stack.enter_context(utf8_text(path, name, prof.encoding))
+                    encoding, target = prep.encoding, prep.path
+                cut = ranges(target, name, fmt, prof, require(name, prof), RANGE_BYTES)
+            except SvcstdError as exc:
+                stop = exc  # raised once the files before this one are split
+                break
+            planned.append((cut, encoding))
+        work: list[tuple[Any, ...]] = []
+        for i, plan in enumerate(planned):
+            if plan is None:
+                work.append((folder, i, 0, None, files[i], shown[i], prof, parts))
+            else:
+                work.extend((folder, i, r, part, None, None, prof, parts)
+                            for r, part in enumerate(plan[0]))  # fmt: skip
+        with worker_pool(min(jobs, len(work)) or 1) as run:
+            done: list[_Done] = run(_split_range, work)
+        sources: list[SourceFile] = []
+        schemas: list[dict[str, pl.DataType]] = []
+        offsets: list[list[int]] = []
+        for i, plan in enumerate(planned):
+            mine = [d for d in done if d.i == i]
+            for d in mine:
+                if d.error is not None:
+                    raise d.error
+                if d.refused is not None:
+                    assert plan is not None
+                    raise refused(plan[0][d.r], prof, d.refused)
+            kept = sum(d.kept for d in mine)
+            if plan is None:
+                assert mine[0].source is not None
+                sources.append(mine[0].source)
+            elif kept == 0:
+                raise SvcstdError(Problem(shown[i], "the file has a header but no data rows"))
+            else:
+                cut, encoding = plan
+                sources.append(SourceFile(shown[i], cut[0].fmt, encoding, kept))
+            schema = next(d.schema for d in mine if d.schema is not None)
+            schemas.append(schema)
+            offsets.append([sum(d.rows for d in mine[:r]) for r in range(len(mine))])
+    if stop is not None:
+        raise stop
+    return sources, schemas, offsets
+
+
+def _split_range(
+    folder: Path, i: int, r: int, part: Range | None, path: Path | None, shown: str | None,
+    prof: Profile, parts: int,
+) -> _Done:  # fmt: skip
+    """Split range ``r`` of file ``i`` (or, with no ``part``, the whole file at ``path``) into
+    part files (runs in a worker process)."""
+    counted = Counted()
+    schema: dict[str, pl.DataType] | None = None
+    source: SourceFile | None = None
+    kept = 0
+    try:
+        with _Pieces(folder, i, r, prof, parts) as pieces:
+            if part is None:
+                assert path is not None and shown is not None
+                select = require(shown, prof)
+                items: Iterator[Any] = read_batches(path, shown, prof, select, BATCH_ROWS)
+            else:
+                items = range_batches(part, prof, BATCH_ROWS, counted)
+            for item in items:
+                if isinstance(item, SourceFile):
+                    source = item
+                    continue
+                if schema is None:
+                    schema = dict(item.schema)
+                kept += item.height
+                pieces.write(item)
+    except SvcstdError as exc:
+        return _Done(i, r, error=exc)
+    except CsvRefused as exc:
+        return _Done(i, r, refused=str(exc))
+    return _Done(i, r, counted.rows, kept, schema, source)
 
 
 _END = object()
@@ -205,6 +386,8 @@ class Split:
     folder: Path
     parts: int
     jobs: int
+    #: Per file, the row offset of each range's pieces (see :func:`split`).
+    offsets: list[list[int]]
 
 
 @contextmanager
@@ -220,8 +403,8 @@ def split_export(
     jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
     folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
     try:
-        sources, schemas = split(files, shown, prof, parts, folder)
-        yield Split(prof, shown, sources, schemas, folder, parts, jobs)
+        sources, schemas, offsets = split(files, shown, prof, parts, folder, jobs)
+        yield Split(prof, shown, sources, schemas, folder, parts, jobs, offsets)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -235,7 +418,8 @@ def map_parts(
     read timestamps in different formats.
     """
     names = [s.path for s in done.sources]
-    work = [(done.folder, k, names, done.schemas, done.prof, extra) for k in range(done.parts)]
+    work = [(done.folder, k, names, done.schemas, done.prof, extra, done.offsets)
+            for k in range(done.parts)]  # fmt: skip
     results = run(_map_part, work)
     earliest_error(results)
     same_formats(results, done.shown)
@@ -243,20 +427,29 @@ def map_parts(
 
 
 def map_part(
-    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile
-) -> tuple[RecordSet, tuple[str, ...] | None] | None:
+    folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile,
+    offsets: Sequence[Sequence[int]] | None = None,
+) -> tuple[RecordSet, tuple[str, ...] | None] | None:  # fmt: skip
     """Part ``k``'s canonical records and timestamp formats (None: the part has no rows).
+    ``offsets``: per file, the rows before each range (:func:`split`), added to its pieces'
+    ``__row``.
 
     Raises :class:`~svcstd.errors.SvcstdError` as :func:`read_records` would.
     """
     tables = []
     for i, (name, schema) in enumerate(zip(files, schemas, strict=True)):
         pieces = sorted((folder / f"{k}-{i}").glob("*.arrow"))
-        frame = pl.concat([pl.read_ipc(p) for p in pieces]) if pieces else pl.DataFrame(schema=schema)
+        shift = [offsets[i][int(p.stem)] if offsets else 0 for p in pieces]
+        frames = [_numbered(pl.read_ipc(p), n) for p, n in zip(pieces, shift, strict=True)]
+        frame = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
         tables.append(RawTable(frame, SourceFile(name, "part", None, frame.height)))
     if not any(t.frame.height for t in tables):
         return None
     return map_tables(tables, prof)
+
+
+def _numbered(piece: pl.DataFrame, offset: int) -> pl.DataFrame:
+    return piece.with_columns(pl.col(ROW) + offset) if offset else piece
 
 
 def save_part(folder: Path, k: int, records: RecordSet) -> tuple[str, str, RecordSet]:
@@ -300,12 +493,12 @@ def load_parts(
 
 def _map_part(
     folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile,
-    extra: Callable[[RecordSet], Any] | None = None,
+    extra: Callable[[RecordSet], Any] | None = None, offsets: list[list[int]] | None = None,
 ) -> _Part:  # fmt: skip
     """Map part ``k`` (runs in a worker process): write its events and cases as IPC files,
     and return ``extra(records)`` along (the checks' shared facts)."""
     try:
-        done = map_part(folder, k, files, schemas, prof)
+        done = map_part(folder, k, files, schemas, prof, offsets)
     except SvcstdError as exc:
         return _Part(None, None, None, exc, exc.order, None, k)
     if done is None:
@@ -336,6 +529,7 @@ def same_formats(results: Sequence[Any], shown: list[str]) -> None:
 __all__ = [
     "BATCH_ROWS",
     "BYTES_PER_PART",
+    "RANGE_BYTES",
     "Run",
     "Split",
     "bare",
