@@ -276,7 +276,7 @@ def combine(
             frames.append(_stamp(pl.concat(judged), handbook, "kpis").lazy())
     if not frames:
         return pl.DataFrame(schema=VERDICT_SCHEMA)
-    return in_order(pl.concat(frames)).collect()
+    return in_order(frames).collect()
 
 
 def chosen(verdicts: pl.DataFrame, cap: int) -> pl.DataFrame:
