@@ -31,6 +31,9 @@ from svcstd.render.urls import item_url
 from svcstd.spec.model import Handbook, Rule, Waiver
 from svcstd.spec.releases import Standards, release_start
 
+#: Event columns that say where in the export an event is: read by evidence, not by rules.
+WHERE = ["source_file", "source_row"]
+
 #: Failures explained per rule (evidence is the expensive part; totals are always exact).
 EVIDENCE_CAP = 20
 
@@ -228,7 +231,11 @@ def judge(
         if mine.height == 0:
             continue
         judged_by[handbook.version] = mine.height
-        events = records.events.join(mine.select("case_id"), on="case_id", how="semi")
+        # Rules read what happened, not where the export says it (evidence reads the records
+        # again): every filter and join over the scope's events moves two columns fewer.
+        events = records.events.drop(WHERE)
+        if mine.height != cases.height:
+            events = events.join(mine.select("case_id"), on="case_id", how="semi")
         scope = Scope(handbook, mine, events)
         case_level = []
         for section, module in KINDS.items():
