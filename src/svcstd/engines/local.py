@@ -3,11 +3,11 @@
 Memory stays bounded by a part's size, not the export's: the export streams into parts (Arrow
 IPC files in a temporary folder, :func:`svcstd.records.partitioned.split`); each worker maps
 one part. Mapped parts are then judged in *groups* of about :data:`JUDGE_BYTES` of canonical
-events — a group holds whole cases as its parts do — and the failures chosen in a group are
-explained by a worker reading just those cases back from the group's files. Judging has a
-fixed cost per call (a few thousand small Polars operations, ≈2 s on one core, whatever the
-size), so groups are as large as memory allows, as many as keep every worker busy to the end:
-a multiple of the number of workers. The driver holds only the small things: the parts'
+events — a group holds whole cases as its parts do. The failures chosen for evidence (a few
+thousand at most) are explained by the driver, from just their cases read back from the
+groups' files. Judging has a fixed cost per call (a few thousand small Polars operations,
+≈2 s on one core, whatever the size), so groups are as large as memory allows, as many as
+keep every worker busy to the end: a multiple of the number of workers. The driver holds only the small things: the parts'
 shared facts, the findings and verdict counts (passes stay in the workers' files, see
 :mod:`svcstd.checks.store`), every case's canonical fields and first event.
 """
@@ -87,22 +87,14 @@ def check_files(
             judged = run(_judge, work)
         # The workers are gone while the driver combines: their memory is not held idle.
         earliest_error(judged)
-        owner = pl.concat(
-            [j.part.cases.select("case_id", _k=pl.lit(j.k)) for j in judged if j.part]
-        )  # fmt: skip
 
         def explain_parts(wanted: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+            # A few thousand failures at most (a cap per rule), explained here from their
+            # cases' events alone: cheaper than starting workers again.
             tell("explaining failures", 3, 4)
-            by_group = wanted.join(owner, on="case_id").partition_by("_k", as_dict=True)
-            tasks = [
-                (groups[k], meta, plan, shared, frame.drop("_k"))
-                for (k,), frame in sorted(by_group.items())
-            ]  # fmt: skip
-            evidence: dict[tuple[str, str], dict[str, Any]] = {}
-            with worker_pool(max(1, min(split.jobs, len(tasks)))) as run:
-                for found in run(_explain, tasks):
-                    evidence.update(found)
-            return evidence
+            only = wanted.get_column("case_id").unique()
+            explained = load_parts([f for g in groups for f in g], meta, only)
+            return explain_part(explained, plan, shared, wanted)
 
         parts_judged = [j.part for j in judged if j.part is not None]
         result = assemble(parts_judged, plan, meta, split.sources, explain_parts, workdir)
@@ -145,13 +137,6 @@ def _judge(
                                       str(folder / f"findings-{k}.arrow")))  # fmt: skip
     except SvcstdError as exc:
         return _Judged(k, None, exc, exc.order)
-
-
-def _explain(
-    group: Group, meta: RecordSet, plan: Plan, shared: SharedFacts, wanted: pl.DataFrame
-) -> dict[tuple[str, str], dict[str, Any]]:
-    only = wanted.get_column("case_id").unique()
-    return explain_part(load_parts(group, meta, only), plan, shared, wanted)
 
 
 __all__ = ["JUDGE_BYTES", "check_files", "judge_groups"]
