@@ -8,7 +8,9 @@ So a large export is read in three steps:
 1. **Split** (streaming): the export's rows are read in batches (CSV and Parquet are scanned
    in bounded memory; see :func:`svcstd.records.readers.read_batches`) and each row goes to
    part ``hash(case id) mod N`` — an Arrow IPC file (LZ4) in a temporary folder. A case's rows
-   all land in one part; the file index and data row travel with each row.
+   all land in one part; the file index and data row travel with each row. Large CSV and
+   Parquet files are cut into ranges of whole records that ``jobs`` processes split at once
+   (:func:`split`).
 2. **Map** each part with the profile, exactly as :func:`read_records` maps a whole export,
    on ``jobs`` processes at once. Every part must read timestamps in the same formats (an
    export whose parts disagree — some only ambiguous dates — is refused: name the format in the
@@ -61,10 +63,11 @@ from svcstd.records.textfile import utf8_text
 BATCH_ROWS = 40_000
 #: Export bytes per part that keep one part's mapping well under a gigabyte.
 BYTES_PER_PART = 48 * 1024 * 1024
-#: Bytes of a CSV or Parquet file (as :func:`parts_for` counts them) one worker splits at a
-#: time. A range costs a worker ~1 s at 64 MB (1.8 GB of CSV: 28 ranges), so the last one to
-#: finish leaves the other cores idle for about a second, while each range writes one file
-#: per part (fewer, larger ranges: fewer, larger pieces for the map to read).
+#: The most bytes of a CSV or Parquet file (as :func:`parts_for` counts them) one worker
+#: splits at a time (a file is cut in even ranges of at most this). A 64 MB range of CSV
+#: costs a worker ~1.8 s of CPU (1.8 GB: 28 ranges, 14 per worker on two), so the last one
+#: leaves the other cores idle for a second at most; each range writes one file per part, so
+#: smaller ranges would only give the map more, smaller pieces to read.
 RANGE_BYTES = 64 * 1024 * 1024
 
 _PART = "__part"

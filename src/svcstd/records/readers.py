@@ -414,7 +414,8 @@ def ranges(
     path: Path, shown: str, fmt: str, profile: Profile, select: Selector, size: int
 ) -> list[Range]:
     """A local ``csv`` (UTF-8, as :func:`utf8_text` prepares it) or ``parquet`` file cut into
-    ranges of about ``size`` bytes of data, in file order. Checks the header and the required
+    ranges of at most about ``size`` bytes of data, as even as the records allow (a 100 MB
+    file in ranges of 64 MB: two of 50 MB), in file order. Checks the header and the required
     columns (raising what :func:`read_batches` raises) before anything is read.
 
     A CSV file is cut just after a newline with an even number of quote characters between
@@ -428,10 +429,17 @@ def ranges(
     cols = _csv_columns(path, shown, profile, select)
     with path.open("rb") as fh:
         header, _, _ = _csv_head(fh)
-    starts = _record_starts(path, len(header), size)
-    ends = [*starts[1:], path.stat().st_size]
+    end = path.stat().st_size
+    starts = _record_starts(path, len(header), _even(end - len(header), size))
+    ends = [*starts[1:], end]
     pairs = zip(starts, ends, strict=True)
     return [Range(path, shown, "csv", cols, header, a, b) for a, b in pairs]
+
+
+def _even(total: int, size: int) -> int:
+    """The size of the fewest even shares of ``total`` that are at most ``size``."""
+    size = max(1, size)
+    return max(1, -(-total // -(-total // size))) if total > 0 else size
 
 
 def _record_starts(path: Path, start: int, every: int) -> list[int]:
@@ -461,8 +469,9 @@ def _quotes(mm: mmap.mmap, start: int, end: int) -> int:
         hi = min(lo + _SCAN, end)
         if mm.find(b'"', lo, hi) >= 0:
             count += mm[lo:hi].count(_QUOTE)
-        page = lo - lo % mmap.PAGESIZE
-        mm.madvise(mmap.MADV_DONTNEED, page, hi - page)
+        if hasattr(mmap, "MADV_DONTNEED"):  # Linux, macOS: the pages passed are let go
+            page = lo - lo % mmap.PAGESIZE
+            mm.madvise(mmap.MADV_DONTNEED, page, hi - page)
     return count
 
 
@@ -499,9 +508,9 @@ def _parquet_ranges(path: Path, shown: str, select: Selector, size: int) -> list
     except (pa.ArrowException, OSError) as exc:
         raise SvcstdError(Problem(shown, f"cannot read as Parquet: {_first_line(exc)}")) from None
     runs: list[list[int]] = [[]]
-    held = 0
+    held, share = 0, _even(sum(sizes), size)
     for group, bytes_ in enumerate(sizes):
-        if runs[-1] and held >= size:
+        if runs[-1] and held >= share:
             runs.append([])
             held = 0
         runs[-1].append(group)
