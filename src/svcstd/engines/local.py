@@ -7,9 +7,10 @@ events — a group holds whole cases as its parts do. The failures chosen for ev
 thousand at most) are explained by the driver, from just their cases read back from the
 groups' files. Judging has a fixed cost per call (a few thousand small Polars operations,
 ≈2 s on one core, whatever the size), so groups are as large as memory allows, as many as
-keep every worker busy to the end: a multiple of the number of workers. The driver holds only the small things: the parts'
-shared facts, the findings and verdict counts (passes stay in the workers' files, see
-:mod:`svcstd.checks.store`), every case's canonical fields and first event.
+keep every worker busy to the end: a multiple of the number of workers. The driver holds only
+the small things: the parts' shared facts, the findings and verdict counts (passes stay in the
+workers' files, see :mod:`svcstd.checks.store`), every case's canonical fields and first
+event.
 """
 
 from __future__ import annotations
