@@ -52,7 +52,6 @@ JUDGE_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class _Judged:
-    k: int
     part: PartVerdicts | None
     error: SvcstdError | None = None
     order: tuple[int, int] = (0, 0)
@@ -134,10 +133,10 @@ def _judge(
 ) -> _Judged:
     try:
         part = judge_part(load_parts(group, meta), plan, shared)
-        return _Judged(k, part.spill(str(folder / f"passes-{k}.arrow"),
-                                      str(folder / f"findings-{k}.arrow")))  # fmt: skip
+        return _Judged(part.spill(str(folder / f"passes-{k}.arrow"),
+                                  str(folder / f"findings-{k}.arrow")))  # fmt: skip
     except SvcstdError as exc:
-        return _Judged(k, None, exc, exc.order)
+        return _Judged(None, exc, exc.order)
 
 
 __all__ = ["JUDGE_BYTES", "check_files", "judge_groups"]
