@@ -369,7 +369,7 @@ def _split_run(
     count = parts or parts_for(files)
     if count <= 1 or compare_release is not None:
         return None
-    return CheckResult(check_files(files, profile, plan, parts=count, jobs=jobs))
+    return CheckResult(check_files(files, profile, plan, parts=parts or None, jobs=jobs))
 
 
 def check(

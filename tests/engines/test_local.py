@@ -63,6 +63,21 @@ def _assert_same(a, b) -> None:  # type: ignore[no-untyped-def]
     assert a.records.cases.height == b.records.cases.height
 
 
+def test_a_grouped_export_is_judged_range_by_range_as_the_whole(
+    export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no --parts: an export grouped by case (as svcstd writes them) is mapped where each
+    # worker reads its range, with no split; 30 KB ranges cut the export into dozens
+    import svcstd.records.partitioned as partitioned
+
+    monkeypatch.setattr(partitioned, "MAP_RANGE_BYTES", 30_000)
+    plan = _plan()
+    steps: list[str] = []
+    grouped = check_files(export, "svcstd", plan, jobs=2, progress=lambda s, d, t: steps.append(s))
+    assert any(s.startswith("mapped") and "range by range" in s for s in steps), steps
+    _assert_same(_whole(export, plan), grouped)
+
+
 def test_split_run_equals_the_whole_export(export: Path) -> None:
     plan = _plan()
     whole = _whole(export, plan)

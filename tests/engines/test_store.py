@@ -20,6 +20,7 @@ from svcstd.checks.engine import Plan, run_check
 from svcstd.checks.store import TALLY_KEYS
 from svcstd.cli.main import cli
 from svcstd.engines.local import check_files, judge_groups
+from svcstd.records.partitioned import Saved
 from svcstd.records import read_records
 from svcstd.spec import load_standards
 from svcstd.timecalc import parse_instant
@@ -89,6 +90,7 @@ def test_the_csv_report_streams_a_rule_at_a_time(export: Path, tmp_path: Path) -
 class _Mapped:
     def __init__(self, k: int, path: Path) -> None:
         self.k, self.events, self.cases = k, str(path), str(path)
+        self.saved = Saved(str(path), str(path))
 
 
 def test_judging_groups_are_balanced_and_hold_every_part(tmp_path: Path) -> None:
@@ -100,9 +102,9 @@ def test_judging_groups_are_balanced_and_hold_every_part(tmp_path: Path) -> None
         parts.append(_Mapped(k, path))
     groups = judge_groups(parts, jobs=2, size=100)
     assert len(groups) == 4  # 305 bytes in groups of at most about 100, two per worker
-    members = sorted(p for g in groups for p, _ in g)
+    members = sorted(s.events for g in groups for s in g)
     assert members == sorted(str(tmp_path / f"events-{k}.arrow") for k in range(len(sizes)))
-    loads = [sum(Path(p).stat().st_size for p, _ in g) for g in groups]
+    loads = [sum(Path(s.events).stat().st_size for s in g) for g in groups]
     assert max(loads) - min(loads) <= 30
     assert len(judge_groups(parts, jobs=2, size=10**9)) == 2  # small exports: one per worker
     # 305 bytes in groups of at most 150 on 2 workers: 4 groups, not 3 (the third would run

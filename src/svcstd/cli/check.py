@@ -344,7 +344,8 @@ def _judge(
         return result, None
     split = (parts or parts_for(records)) if source is None else 1
     if split > 1 and compare_release is None:
-        result = check_files(list(records), profile, plan, parts=split, jobs=jobs, progress=tell)
+        result = check_files(list(records), profile, plan, parts=parts or None, jobs=jobs,
+                             progress=tell)  # fmt: skip
         return result, None
     if source is not None:  # imported here: file-only runs do not load SQLAlchemy
         from svcstd.records.sql import read_records_sql
@@ -352,7 +353,8 @@ def _judge(
         recordset = read_records_sql(source, profile, table=table, query=query,
                                      batch_size=batch_size)  # fmt: skip
     elif split > 1:
-        recordset = read_records_partitioned(list(records), profile, parts=split, jobs=jobs)
+        recordset = read_records_partitioned(list(records), profile, parts=parts or None,
+                                             jobs=jobs)  # fmt: skip
     else:
         recordset = read_records(list(records), profile)
     common: dict[str, Any] = dict(

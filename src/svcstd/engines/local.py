@@ -34,10 +34,11 @@ from svcstd.engines.parts import (
 )
 from svcstd.errors import SvcstdError
 from svcstd.records.partitioned import (
+    Saved,
     earliest_error,
+    exported,
     load_parts,
-    map_parts,
-    split_export,
+    map_export,
     worker_pool,
 )
 from svcstd.records.profile import Profile
@@ -67,23 +68,30 @@ def check_files(
     workdir: str | Path | None = None,
     progress: Progress | None = None,
 ) -> CheckResult:
-    """Judge export files split into ``parts`` (default: one per 48 MB) on ``jobs`` processes
-    (default: the CPU count); the result equals ``run_check(read_records(paths, profile), …)``.
+    """Judge export files in parts of whole cases on ``jobs`` processes (default: the CPU
+    count); the result equals ``run_check(read_records(paths, profile), …)``.
+
+    An export grouped by case is mapped range by range where it is read; any other, or any
+    with ``parts`` given, is split by case into ``parts`` (default: one per 48 MB) first
+    (:func:`svcstd.records.partitioned.map_export`).
     """
     tell = progress or (lambda step, done, total: None)
-    tell("splitting the export by case", 0, 4)
-    exported = split_export(paths, profile, parts, jobs, workdir)
-    with exported as split:
-        with worker_pool(split.jobs) as run:
-            tell(f"mapping {split.parts} parts", 1, 4)
-            done = map_parts(run, split, extra=facts_of)
-            shared = merge_facts([m.extra for m in done])
-            done = [replace(m, extra=None) for m in done]  # merged: the parts' copies can go
-            groups = judge_groups(done, split.jobs)
+    tell("reading and mapping the export", 0, 4)
+    with exported(paths, profile, parts, jobs, workdir) as ex:
+        with worker_pool(ex.jobs) as run:
+            mapped = map_export(run, ex.files, ex.shown, ex.prof, parts, ex.folder, ex.jobs,
+                                extra=facts_of)  # fmt: skip
+            how = "range by range" if mapped.grouped else "split by case"
+            tell(f"mapped {len(mapped.parts)} parts ({how})", 1, 4)
+            sources = mapped.sources
+            shared = merge_facts([m.extra for m in mapped.parts])
+            done = [replace(m, extra=None) for m in mapped.parts]
+            del mapped  # the parts' facts are merged: their copies can go
+            groups = judge_groups(done, ex.jobs)
             tell(f"judging {len(done)} parts in {len(groups)} groups", 2, 4)
             meta = done[0].meta
             assert meta is not None
-            work = [(split.folder, k, g, meta, plan, shared) for k, g in enumerate(groups)]
+            work = [(ex.folder, k, g, meta, plan, shared) for k, g in enumerate(groups)]
             judged = run(_judge, work)
         # The workers are gone while the driver combines: their memory is not held idle.
         earliest_error(judged)
@@ -97,13 +105,13 @@ def check_files(
             return explain_part(explained, plan, shared, wanted)
 
         parts_judged = [j.part for j in judged if j.part is not None]
-        result = assemble(parts_judged, plan, meta, split.sources, explain_parts, workdir)
+        result = assemble(parts_judged, plan, meta, sources, explain_parts, workdir)
     tell("done", 4, 4)
     return result
 
 
-#: A judging group: the (events, cases) files of the mapped parts it joins.
-Group = list[tuple[str, str]]
+#: A judging group: the files of the mapped parts it joins.
+Group = list[Saved]
 
 
 def judge_groups(parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES) -> list[Group]:
@@ -122,7 +130,7 @@ def judge_groups(parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES) -> li
         load[lightest] += sizes[m.k]
         members[lightest].append(m)
     return [
-        [(m.events, m.cases) for m in sorted(group, key=lambda m: m.k)]
+        [m.saved for m in sorted(group, key=lambda m: m.k)]
         for group in members
         if group
     ]

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 import pyarrow.ipc as ipc
@@ -70,11 +70,17 @@ BYTES_PER_PART = 48 * 1024 * 1024
 #: smaller ranges would only give the map more, smaller pieces to read.
 RANGE_BYTES = 64 * 1024 * 1024
 
+#: The bytes of a grouped export one worker reads and maps at once (:func:`map_grouped`): a
+#: 32 MB range of CSV peaks at about 550 MB of a worker's memory while it is mapped (twice
+#: that at 64 MB: every cell of a Polars text column costs 16 bytes, empty or not).
+MAP_RANGE_BYTES = 32 * 1024 * 1024
+
 _PART = "__part"
 
 
-def parts_for(paths: Sequence[str | Path]) -> int:
-    """How many parts to split these files into (1: small enough to map at once).
+def parts_for(paths: Sequence[str | Path], per: int | None = None) -> int:
+    """How many parts to split these files into, of ``per`` bytes (default
+    :data:`BYTES_PER_PART`; 1: small enough to map at once).
 
     Text exports count their file size. A Parquet file is many times smaller than its rows'
     text, so it counts its uncompressed data size, or three bytes a cell (what mostly empty
@@ -86,7 +92,7 @@ def parts_for(paths: Sequence[str | Path]) -> int:
             size += _data_size(Path(p))
         except Exception:  # the reader reports the problem with the file
             return 1
-    return max(1, -(-size // BYTES_PER_PART))
+    return max(1, -(-size // (per or BYTES_PER_PART)))
 
 
 def _data_size(path: Path) -> int:
@@ -111,6 +117,22 @@ class _Part:
     meta: RecordSet | None
     k: int = 0
     extra: Any = None  # what ``_map_part``'s ``extra`` derived from the part's records
+    #: Added to the saved events' ``source_row`` when they are read back: a part mapped where
+    #: its range was read numbers rows from its range's start (see :func:`map_grouped`).
+    shift: int = 0
+
+    @property
+    def saved(self) -> Saved:
+        assert self.events is not None and self.cases is not None
+        return Saved(self.events, self.cases, self.shift)
+
+
+class Saved(NamedTuple):
+    """A mapped part's files (:func:`save_part`), and what to add to its events' rows."""
+
+    events: str
+    cases: str
+    shift: int = 0
 
 
 def read_records_partitioned(
@@ -127,13 +149,13 @@ def read_records_partitioned(
     to the machine's CPU count. ``workdir`` holds the parts (a temporary folder by default,
     removed afterwards).
     """
-    with split_export(paths, profile, parts, jobs, workdir) as done:
-        with worker_pool(done.jobs) as run:
-            mapped = map_parts(run, done)
-        meta = mapped[0].meta
+    with exported(paths, profile, parts, jobs, workdir) as ex:
+        with worker_pool(ex.jobs) as run:
+            mapped = map_export(run, ex.files, ex.shown, ex.prof, parts, ex.folder, ex.jobs)
+        meta = mapped.parts[0].meta
         assert meta is not None
-        records = load_parts([(r.events, r.cases) for r in mapped if r.events and r.cases], meta)
-    return replace(records, files=tuple(done.sources))
+        records = load_parts([r.saved for r in mapped.parts], meta)
+    return replace(records, files=tuple(mapped.sources))
 
 
 def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFrame]:
@@ -145,8 +167,9 @@ def route(batch: pl.DataFrame, prof: Profile, parts: int) -> dict[int, pl.DataFr
 
 
 def split(
-    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path, jobs: int = 1
-) -> tuple[list[SourceFile], list[dict[str, pl.DataType]], list[list[int]]]:
+    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path, jobs: int = 1,
+    run: Run | None = None,
+) -> tuple[list[SourceFile], list[dict[str, pl.DataType]], list[list[int]]]:  # fmt: skip
     """Stream every file's rows into IPC files by part (``hash(case id) mod parts``) and input
     file: ``folder/{k}-{i}/{r:05d}.arrow``, the rows of part ``k`` from range ``r`` of file ``i``.
 
@@ -155,11 +178,12 @@ def split(
     offset, so rows are numbered as in the whole file.
 
     With ``jobs`` > 1 and more than :data:`RANGE_BYTES` of local CSV and Parquet, the files are
-    cut into ranges that ``jobs`` worker processes split at once (:func:`_split_ranges`);
-    otherwise this process reads file after file, one range each.
+    cut into ranges that ``jobs`` worker processes split at once (:func:`_split_ranges`; on
+    ``run``'s workers when given); otherwise this process reads file after file, one range
+    each.
     """
     if jobs > 1 and sum(_ranged_size(p, prof) for p in files) > RANGE_BYTES:
-        return _split_ranges(files, shown, prof, parts, folder, jobs)
+        return _split_ranges(files, shown, prof, parts, folder, jobs, run)
     sources: list[SourceFile] = []
     schemas: list[dict[str, pl.DataType]] = []
     for i, (path, name) in enumerate(zip(files, shown, strict=True)):
@@ -244,8 +268,9 @@ class _Done:
 
 
 def _split_ranges(
-    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path, jobs: int
-) -> tuple[list[SourceFile], list[dict[str, pl.DataType]], list[list[int]]]:
+    files: list[Path], shown: list[str], prof: Profile, parts: int, folder: Path, jobs: int,
+    run: Run | None = None,
+) -> tuple[list[SourceFile], list[dict[str, pl.DataType]], list[list[int]]]:  # fmt: skip
     """:func:`split` on ``jobs`` worker processes.
 
     The driver checks each local CSV and Parquet file (encoding, header, required columns) and
@@ -281,7 +306,9 @@ def _split_ranges(
             else:
                 work.extend((folder, i, r, part, None, None, prof, parts)
                             for r, part in enumerate(plan[0]))  # fmt: skip
-        with worker_pool(min(jobs, len(work)) or 1) as run:
+        with contextlib.ExitStack() as pool:
+            if run is None:
+                run = pool.enter_context(worker_pool(min(jobs, len(work)) or 1))
             done: list[_Done] = run(_split_range, work)
         sources: list[SourceFile] = []
         schemas: list[dict[str, pl.DataType]] = []
@@ -362,20 +389,53 @@ def _ahead(items: Iterator[Any]) -> Iterator[Any]:
             close()
 
 
+class Workers:
+    """``run(fn, argument tuples)`` → ``fn``'s results in order, on worker processes or, with
+    no pool, in this process (see :func:`worker_pool`)."""
+
+    def __init__(self, pool: cf.ProcessPoolExecutor | None) -> None:
+        self.pool = pool
+
+    def __call__(self, fn: Callable[..., Any], work: list[tuple[Any, ...]]) -> list[Any]:
+        if self.pool is None:
+            return [fn(*w) for w in work]
+        return list(self.pool.map(fn, *zip(*work, strict=True))) if work else []
+
+    def until(
+        self, fn: Callable[..., Any], work: list[tuple[Any, ...]], stop: Callable[[Any], bool]
+    ) -> list[Any] | None:
+        """``fn``'s results in order, or None as soon as one meets ``stop``: the tasks not
+        started yet are cancelled (those running finish, their results unread)."""
+        if self.pool is None:
+            done = []
+            for w in work:
+                done.append(fn(*w))
+                if stop(done[-1]):
+                    return None
+            return done
+        futures = [self.pool.submit(fn, *w) for w in work]
+        for future in cf.as_completed(futures):
+            if stop(future.result()):
+                for f in futures:
+                    f.cancel()
+                return None
+        return [f.result() for f in futures]
+
+
 #: ``run(fn, argument tuples)`` → ``fn``'s results in order (see :func:`worker_pool`).
 Run = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
 
 
 @contextmanager
-def worker_pool(jobs: int) -> Iterator[Run]:
-    """``run`` on ``jobs`` worker processes (spawned: Polars' thread pool is not fork-safe),
-    or in this process when ``jobs`` is 1."""
+def worker_pool(jobs: int) -> Iterator[Workers]:
+    """Workers on ``jobs`` processes (spawned: Polars' thread pool is not fork-safe), or in
+    this process when ``jobs`` is 1."""
     if jobs == 1:
-        yield lambda fn, work: [fn(*w) for w in work]
+        yield Workers(None)
         return
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-        yield lambda fn, work: list(pool.map(fn, *zip(*work, strict=True))) if work else []
+        yield Workers(pool)
 
 
 @dataclass(frozen=True)
@@ -393,21 +453,32 @@ class Split:
     offsets: list[list[int]]
 
 
+@dataclass(frozen=True)
+class Export:
+    """Export files to map in parts, and the temporary folder the parts go to."""
+
+    prof: Profile
+    files: list[Path]
+    shown: list[str]
+    folder: Path
+    jobs: int
+
+
 @contextmanager
-def split_export(
+def exported(
     paths: str | Path | Sequence[str | Path], profile: str | Path | Profile, parts: int | None,
     jobs: int | None, workdir: str | Path | None,
-) -> Iterator[Split]:  # fmt: skip
-    """The export split by case into ``parts`` (default: one per 48 MB) in a temporary folder
-    (in ``workdir``), removed afterwards; ``jobs`` defaults to the CPU count."""
+) -> Iterator[Export]:  # fmt: skip
+    """The export's files and a temporary folder for its parts (in ``workdir``), removed
+    afterwards; ``jobs`` defaults to the CPU count, at most one per part (``parts``, or as
+    many as a grouped export has ranges)."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     files, shown = check_paths(paths, prof)
-    parts = parts or parts_for(files)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, parts))
+    count = parts or parts_for(files, min(BYTES_PER_PART, MAP_RANGE_BYTES))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, count))
     folder = Path(tempfile.mkdtemp(prefix="svcstd-parts-", dir=workdir))
     try:
-        sources, schemas, offsets = split(files, shown, prof, parts, folder, jobs)
-        yield Split(prof, shown, sources, schemas, folder, parts, jobs, offsets)
+        yield Export(prof, files, shown, folder, jobs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -468,25 +539,29 @@ def bare(records: RecordSet) -> RecordSet:
     return replace(records, events=records.events.clear(), cases=records.cases.clear())
 
 
-def load_part(events: str, cases: str, meta: RecordSet, only: pl.Series | None = None) -> RecordSet:
+def load_part(saved: Saved, meta: RecordSet, only: pl.Series | None = None) -> RecordSet:
     """A part saved by :func:`save_part`, read back: all its cases, or those ``only`` names
     (a part holds whole cases, so any of them is a record set of its own)."""
     if only is None:
-        return replace(meta, events=pl.read_ipc(events), cases=pl.read_ipc(cases))
-    mine = pl.col(CASE).is_in(only.implode())
-    return replace(meta, events=pl.scan_ipc(events).filter(mine).collect(),
-                   cases=pl.scan_ipc(cases).filter(mine).collect())  # fmt: skip
+        events, cases = pl.read_ipc(saved.events), pl.read_ipc(saved.cases)
+    else:
+        mine = pl.col(CASE).is_in(only.implode())
+        events = pl.scan_ipc(saved.events).filter(mine).collect()
+        cases = pl.scan_ipc(saved.cases).filter(mine).collect()
+    if saved.shift:
+        events = events.with_columns(pl.col("source_row") + saved.shift)
+    return replace(meta, events=events, cases=cases)
 
 
 def load_parts(
-    saved: Sequence[tuple[str, str]], meta: RecordSet, only: pl.Series | None = None
+    saved: Sequence[Saved], meta: RecordSet, only: pl.Series | None = None
 ) -> RecordSet:
-    """Parts saved by :func:`save_part` — ``(events, cases)`` files — read back as one record
-    set, sorted as :class:`RecordSet` promises (parts hold whole cases); with ``only``, just
-    the cases it names."""
+    """Parts saved by :func:`save_part` read back as one record set, sorted as
+    :class:`RecordSet` promises (parts hold whole cases); with ``only``, just the cases it
+    names."""
     if len(saved) == 1:
-        return load_part(*saved[0], meta, only)
-    parts = [load_part(events, cases, meta, only) for events, cases in saved]
+        return load_part(saved[0], meta, only)
+    parts = [load_part(s, meta, only) for s in saved]
     return replace(
         meta,
         events=pl.concat([p.events for p in parts]).sort(CASE, "at", "seq"),
@@ -512,6 +587,221 @@ def _map_part(
     return _Part(events, cases, formats, None, (0, 0), meta, k, derived)
 
 
+# --------------------------------------------------------------------------------------------
+# An export grouped by case: each range mapped where it is read
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """An export mapped in parts: its files, and the parts that hold rows."""
+
+    sources: list[SourceFile]
+    parts: list[_Part]
+    grouped: bool  # mapped range by range (:func:`map_grouped`), not split by case first
+
+
+def map_export(
+    run: Run, files: list[Path], shown: list[str], prof: Profile, parts: int | None,
+    folder: Path, jobs: int, extra: Callable[[RecordSet], Any] | None = None,
+) -> Mapped:  # fmt: skip
+    """The export mapped in parts holding whole cases, their files in ``folder``.
+
+    With ``parts`` unset, an export grouped by case is mapped range by range
+    (:func:`map_grouped`); otherwise, or when it is not grouped, it is split into ``parts``
+    (default: one per 48 MB) by case first (:func:`split`, :func:`map_parts`).
+    """
+    if parts is None:
+        grouped = map_grouped(run, files, shown, prof, folder, extra)
+        if grouped is not None:
+            return grouped
+    count = parts or parts_for(files)
+    sources, schemas, offsets = split(files, shown, prof, count, folder, jobs, run)
+    done = Split(prof, shown, sources, schemas, folder, count, jobs, offsets)
+    return Mapped(sources, map_parts(run, done, extra), grouped=False)
+
+
+@dataclass(frozen=True)
+class _Ranged:
+    """What a worker made of one range mapped where it lies (see :func:`map_grouped`); rows
+    are numbered from the range's start."""
+
+    i: int
+    rows: int = 0  # the rows read, a CSV file's blank lines included
+    kept: int = 0  # the rows that are not blank
+    schema: dict[str, pl.DataType] | None = None
+    part: _Part | None = None  # the range's inner cases, mapped (None: it has none)
+    inner: pl.Series | None = None  # their case ids
+    edges: pl.DataFrame | None = None  # the raw rows of its first and last case
+    failed: SvcstdError | None = None  # mapping the inner cases failed
+    error: SvcstdError | None = None  # reading the range failed
+    refused: str | None = None  # Polars refused the CSV text: its message
+    ungrouped: bool = False  # a case's rows are not together: the export is not grouped
+
+
+def _case_key(prof: Profile) -> pl.Expr:
+    return pl.col(prof.case_id).cast(pl.Utf8).str.strip_chars()
+
+
+def map_grouped(
+    run: Run, files: list[Path], shown: list[str], prof: Profile, folder: Path,
+    extra: Callable[[RecordSet], Any] | None = None,
+) -> Mapped | None:  # fmt: skip
+    """An export whose rows come grouped by case, mapped range by range with no split; None
+    when it is not grouped (or not local CSV and Parquet files with one set of columns).
+
+    Exports usually list a case's rows together (both real logs in the tests do), so a range
+    of whole records (:func:`svcstd.records.readers.ranges`) holds whole cases but for the
+    first and the last, which may go on in the ranges beside it. A worker reads its range
+    and maps the cases *inside* it as a part, where it read them: no rows are written, routed
+    or read again. The edge cases' raw rows come back to this process, which maps them as one
+    more part. A worker that finds a case's rows apart within its range gives up at once (the
+    tasks not started are cancelled); after all ranges, the inner cases of every range must
+    be their own (no case inside two ranges, or at an edge too), else the export is not
+    grouped and the caller splits it.
+
+    Rows are numbered from each range's start; the rows of the ranges before it are only
+    known once all are read, so a part's events are shifted when read back
+    (:attr:`Saved.shift`), and the error of a failed range is made again here with its rows
+    numbered in the file. Errors are the split's: the first file or range that cannot be read,
+    else the mapping error of the earliest file and row.
+    """
+    with contextlib.ExitStack() as stack:
+        cut: list[tuple[int, Range]] = []
+        encodings: list[str | None] = []
+        for i, (path, name) in enumerate(zip(files, shown, strict=True)):
+            try:
+                fmt = _ranged_format(path, name, prof)
+                if fmt is None:
+                    return None
+                encoding, target = None, path
+                if fmt == "csv":
+                    prep = stack.enter_context(utf8_text(path, name, prof.encoding))
+                    encoding, target = prep.encoding, prep.path
+                found = ranges(target, name, fmt, prof, require(name, prof), MAP_RANGE_BYTES)
+            except SvcstdError:
+                return None  # the split reports it, after the files before it
+            cut += [(i, part) for part in found]
+            encodings.append(encoding)
+        where = folder / "grouped"  # apart from the split's files, should it come to that
+        where.mkdir()
+        work = [(where, k, i, part, shown, prof, extra) for k, (i, part) in enumerate(cut)]
+        until = run.until  # type: ignore[attr-defined]  # a Workers, as worker_pool gives
+        done: list[_Ranged] | None = until(_map_range, work, lambda d: d.ungrouped)
+        if done is None:
+            return None
+        for k, d in enumerate(done):  # reading errors first, by file and range, as the split
+            if d.error is not None:
+                raise d.error
+            if d.refused is not None:
+                raise refused(cut[k][1], prof, d.refused)
+        return _joined_ranges(done, cut, encodings, shown, prof, where, extra)
+
+
+def _joined_ranges(
+    done: list[_Ranged], cut: list[tuple[int, Range]], encodings: list[str | None],
+    shown: list[str], prof: Profile, where: Path,
+    extra: Callable[[RecordSet], Any] | None,
+) -> Mapped | None:  # fmt: skip
+    """The ranges' parts and the edge cases' part, once every range is read; None when the
+    export turns out not grouped."""
+    schemas = {tuple(d.schema.items()) for d in done if d.schema is not None}
+    if len(schemas) > 1:
+        return None  # files with other columns: each part must see them all, as split parts do
+    inner = [d.inner for d in done if d.inner is not None]
+    edges = [d.edges for d in done if d.edges is not None]
+    if inner:
+        ids = pl.concat(inner)
+        keys = [e.select(_case_key(prof)).to_series() for e in edges]
+        at_edges = pl.concat(keys) if keys else ids.clear()
+        if ids.n_unique() != ids.len() or ids.is_in(at_edges.implode()).any():
+            return None
+    # the rows before each range of its file
+    shift = [sum(e.rows for e in done[:k] if e.i == d.i) for k, d in enumerate(done)]
+    schema = dict(next(iter(schemas))) if schemas else {ROW: pl.Int64}
+    failed = [(d.i, shift[k] + d.failed.order[1], k) for k, d in enumerate(done) if d.failed]
+    edge_error: SvcstdError | None = None
+    edge_part: _Part | None = None
+    tables = []
+    for i, name in enumerate(shown):
+        mine = [d.edges.with_columns(pl.col(ROW) + shift[k]) for k, d in enumerate(done)
+                if d.i == i and d.edges is not None and d.edges.height]  # fmt: skip
+        frame = pl.concat(mine) if mine else pl.DataFrame(schema=schema)
+        tables.append(RawTable(frame, SourceFile(name, "part", None, frame.height)))
+    if any(t.frame.height for t in tables):
+        try:
+            records, formats = map_tables(tables, prof)
+        except SvcstdError as exc:
+            failed.append((*exc.order, -1))
+            edge_error = exc
+        else:
+            events, cases, meta = save_part(where, len(done), records)
+            derived = extra(records) if extra is not None else None
+            edge_part = _Part(events, cases, formats, None, (0, 0), meta, len(done), derived)
+    if failed:
+        k = min(failed)[2]
+        if k < 0 and edge_error is not None:
+            raise edge_error
+        again = _map_range(where, k, *cut[k], shown, prof, extra, shift=shift[k], save=False)
+        assert again.failed is not None
+        raise again.failed
+    parts = [replace(d.part, shift=shift[k]) for k, d in enumerate(done) if d.part is not None]
+    parts += [edge_part] if edge_part is not None else []
+    same_formats(parts, shown)
+    sources = []
+    for i, name in enumerate(shown):
+        kept = sum(d.kept for d in done if d.i == i)
+        if kept == 0:
+            raise SvcstdError(Problem(name, "the file has a header but no data rows"))
+        fmt = next(part.fmt for j, part in cut if j == i)
+        sources.append(SourceFile(name, fmt, encodings[i], kept))
+    return Mapped(sources, parts, grouped=True)
+
+
+def _map_range(
+    folder: Path, k: int, i: int, part: Range, shown: list[str], prof: Profile,
+    extra: Callable[[RecordSet], Any] | None, shift: int = 0, save: bool = True,
+) -> _Ranged:  # fmt: skip
+    """Read range ``part`` of file ``i`` and map the cases inside it as part ``k`` (runs in a
+    worker process); ``shift`` is added to its rows."""
+    counted = Counted()
+    try:
+        frames = list(range_batches(part, prof, BATCH_ROWS, counted))
+    except SvcstdError as exc:
+        return _Ranged(i, error=exc)
+    except CsvRefused as exc:
+        return _Ranged(i, refused=str(exc))
+    if not frames:
+        return _Ranged(i, counted.rows)
+    raw = pl.concat(frames, rechunk=False)
+    if shift:
+        raw = raw.with_columns(pl.col(ROW) + shift)
+    ids = raw.select(_case_key(prof)).to_series()
+    runs = ids.rle().struct.field("len")
+    if runs.len() != ids.n_unique():
+        return _Ranged(i, ungrouped=True)
+    # the first and the last case are runs at either end: the inner cases are a slice (no copy)
+    head = runs[0] if runs.len() > 1 else raw.height
+    tail = runs[-1] if runs.len() > 1 else 0
+    inner = raw.slice(head, raw.height - head - tail)
+    edges = pl.concat([raw.head(head), raw.tail(tail)]) if tail else raw.head(head)
+    done = _Ranged(i, counted.rows, raw.height, dict(raw.schema), edges=edges)
+    if not inner.height:
+        return done
+    tables = [RawTable(frame, SourceFile(name, "part", None, frame.height))
+              for frame, name in ((inner if j == i else inner.clear(), name)
+                                  for j, name in enumerate(shown))]  # fmt: skip
+    try:
+        records, formats = map_tables(tables, prof)
+    except SvcstdError as exc:
+        return replace(done, failed=exc)
+    if not save:
+        return done
+    events, cases, meta = save_part(folder, k, records)
+    derived = extra(records) if extra is not None else None
+    mapped = _Part(events, cases, formats, None, (0, 0), meta, k, derived)
+    return replace(done, part=mapped, inner=ids.slice(head, inner.height).unique())
+
+
 def earliest_error(results: Sequence[Any]) -> None:
     """Raise the error of the earliest file and row among the parts' results, if any failed."""
     failed = [r for r in results if r.error is not None]
@@ -532,13 +822,21 @@ def same_formats(results: Sequence[Any], shown: list[str]) -> None:
 __all__ = [
     "BATCH_ROWS",
     "BYTES_PER_PART",
+    "MAP_RANGE_BYTES",
     "RANGE_BYTES",
+    "Export",
+    "Mapped",
     "Run",
+    "Saved",
     "Split",
+    "Workers",
     "bare",
     "earliest_error",
+    "exported",
     "load_part",
     "load_parts",
+    "map_export",
+    "map_grouped",
     "map_part",
     "map_parts",
     "parts_for",
@@ -547,6 +845,5 @@ __all__ = [
     "same_formats",
     "save_part",
     "split",
-    "split_export",
     "worker_pool",
 ]

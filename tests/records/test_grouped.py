@@ -1,0 +1,183 @@
+"""An export grouped by case is mapped range by range, and reads exactly as a whole one.
+
+Exports usually list a case's rows together; ``svcstd check`` then maps each range of the file
+where a worker reads it, with no split by case (``map_grouped``). These tests cut small
+exports into tiny ranges — cases across ranges and files, ranges inside one case — and compare
+the records, row numbers and errors with the whole-export path; exports that are not grouped
+must be found out and split first, with the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import svcstd.records.partitioned as partitioned
+from svcstd.errors import SvcstdError
+from svcstd.records import read_records
+from svcstd.records.partitioned import Mapped, exported, load_parts, map_export, worker_pool
+from svcstd.records.schema import RecordSet
+
+from .test_partitioned import _same, tricky  # noqa: F401  (the tricky files fixture)
+
+
+@pytest.fixture(scope="module")
+def export(generated_export: Callable[..., Path]) -> Path:
+    return generated_export("grouped", cases=300, seed=11, violations=0.1)
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+    """Set the bytes a worker maps at once (the driver cuts the ranges)."""
+    yield lambda size: monkeypatch.setattr(partitioned, "MAP_RANGE_BYTES", size)
+
+
+def _mapped(paths: Path | list[Path], jobs: int = 1) -> tuple[Mapped, RecordSet]:
+    with exported(paths, "svcstd", None, jobs, None) as ex:
+        with worker_pool(jobs) as run:
+            mapped = map_export(run, ex.files, ex.shown, ex.prof, None, ex.folder, jobs)
+        meta = mapped.parts[0].meta
+        assert meta is not None
+        records = load_parts([p.saved for p in mapped.parts], meta)
+    return mapped, RecordSet(**{**records.__dict__, "files": tuple(mapped.sources)})
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_grouped_export_maps_range_by_range_as_the_whole(
+    tricky: list[Path], small_ranges: Callable[[int], None], jobs: int  # noqa: F811
+) -> None:
+    # three files (BOM and CRLF, gzip, Parquet in row groups); a case runs on from one file
+    # into the next; cells hold quotes and line breaks; blank lines between rows
+    small_ranges(40_000)
+    whole = read_records(tricky, "svcstd")
+    mapped, records = _mapped(tricky, jobs)
+    assert mapped.grouped
+    assert len(mapped.parts) > 6  # ranges of each file, and the cases at their edges
+    assert {p.shift for p in mapped.parts} != {0}  # later ranges number rows from their start
+    _same(whole, records)
+    assert whole.events["source_row"].max() > 100
+
+
+@pytest.mark.parametrize("size", [1, 2_000])
+def test_cases_longer_than_a_range(
+    export: Path, small_ranges: Callable[[int], None], size: int
+) -> None:
+    # 1 byte: a range per record, every case an edge case; 2 KB: a case spans several ranges
+    small_ranges(size)
+    mapped, records = _mapped(export)
+    assert mapped.grouped
+    _same(read_records(export, "svcstd"), records)
+
+
+def _case_rows(frame: pl.DataFrame, n: int) -> pl.Expr:
+    return pl.col("case_id") == frame["case_id"].unique(maintain_order=True)[n]
+
+
+def test_an_export_sorted_by_time_is_split_by_case_first(
+    export: Path, tmp_path: Path, small_ranges: Callable[[int], None]
+) -> None:
+    small_ranges(20_000)
+    frame = pl.read_csv(export, infer_schema=False)
+    by_time = tmp_path / "by-time.csv"
+    frame.sort("at", maintain_order=True).write_csv(by_time)
+    mapped, records = _mapped(by_time, jobs=2)
+    assert not mapped.grouped
+    _same(read_records(by_time, "svcstd"), records)
+
+
+def test_a_case_found_again_far_on_is_split_by_case_first(
+    export: Path, tmp_path: Path, small_ranges: Callable[[int], None]
+) -> None:
+    # every range lists its cases' rows together, but one case's last rows come again in a
+    # later range: only the ranges taken together show the export is not grouped
+    small_ranges(20_000)
+    frame = pl.read_csv(export, infer_schema=False)
+    case = _case_rows(frame, 3)
+    rows = frame.filter(case)
+    rest = frame.filter(~case)
+    middle = rest.height // 2
+    moved = pl.concat([rows.head(2), rest.slice(0, middle), rows.slice(2), rest.slice(middle)])
+    apart = tmp_path / "apart.csv"
+    moved.write_csv(apart)
+    mapped, records = _mapped(apart)
+    assert not mapped.grouped
+    _same(read_records(apart, "svcstd"), records)
+
+
+def test_files_with_other_columns_are_split_by_case_first(
+    export: Path, tmp_path: Path, small_ranges: Callable[[int], None]
+) -> None:
+    small_ranges(20_000)
+    frame = pl.read_csv(export, infer_schema=False)
+    ids = frame["case_id"].unique(maintain_order=True)
+    first = frame.filter(pl.col("case_id").is_in(ids.head(ids.len() // 2).implode()))
+    second = frame.join(first.select("case_id").unique(), on="case_id", how="anti")
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_csv(a)
+    second.drop("attr_review").write_csv(b)  # the second file lacks a column
+    mapped, records = _mapped([a, b])
+    assert not mapped.grouped
+    whole = read_records([a, b], "svcstd")
+    _same(whole, records)
+    # the same columns in both: grouped, and equal
+    second.write_csv(b)
+    mapped, records = _mapped([a, b])
+    assert mapped.grouped
+    _same(read_records([a, b], "svcstd"), records)
+
+
+@pytest.mark.parametrize("size", [1, 40_000])
+def test_a_bad_row_is_named_by_its_row_in_the_file(
+    tricky: list[Path], tmp_path: Path, small_ranges: Callable[[int], None], size: int  # noqa: F811
+) -> None:
+    # 40 KB: the bad row is inside a late range, numbered from the range's start by its
+    # worker; 1 byte: every row is an edge case's, mapped by the driver
+    small_ranges(size)
+    data = tricky[0].read_bytes()
+    at = data.rfind(b"\r\nC", 0, len(data) - 2000) + 2  # a record near the end
+    time = data.index(b",", at) + 1
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(data[:time] + b"not a time" + data[data.index(b",", time) :])
+    with pytest.raises(SvcstdError) as whole:
+        read_records(bad, "svcstd")
+    with pytest.raises(SvcstdError) as grouped:
+        _mapped(bad, jobs=2)
+    assert str(grouped.value) == str(whole.value)
+    assert "column 'at'" in str(whole.value)
+
+
+def test_the_earliest_of_two_bad_rows_is_reported(
+    export: Path, tmp_path: Path, small_ranges: Callable[[int], None]
+) -> None:
+    small_ranges(5_000)
+    lines = export.read_text(encoding="utf-8").splitlines()
+    for row in (900, 400):  # in two different ranges, the later one mapped first or not
+        cells = lines[row].split(",")
+        cells[1] = "not a time"
+        lines[row] = ",".join(cells)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SvcstdError) as whole:
+        read_records(bad, "svcstd")
+    with pytest.raises(SvcstdError) as grouped:
+        _mapped(bad, jobs=2)
+    assert str(grouped.value) == str(whole.value)
+    assert "row 400, column 'at'" in str(whole.value)
+
+
+def test_a_stray_quote_is_refused_as_when_read_serially(
+    tricky: list[Path], tmp_path: Path, small_ranges: Callable[[int], None]  # noqa: F811
+) -> None:
+    small_ranges(40_000)
+    data = tricky[0].read_bytes()
+    at = data.rfind(b"\r\nC", 0, len(data) // 2) + 2
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(data[:at] + b'"' + data[at:])
+    with pytest.raises(SvcstdError) as whole:
+        read_records(stray, "svcstd")
+    with pytest.raises(SvcstdError) as grouped:
+        _mapped(stray, jobs=2)
+    assert str(grouped.value) == str(whole.value)
