@@ -99,7 +99,8 @@ def _database(
     type=click.IntRange(0),
     default=0,
     help="Split the export by case into this many parts, each mapped and judged on its own "
-    "in bounded memory (0: one part per 48 MB of export).",
+    "in bounded memory (0: above 48 MB, an export grouped by case is mapped range by range "
+    "where it is read, any other split into one part per 48 MB).",
 )
 @click.option(
     "--jobs",

@@ -426,6 +426,15 @@ class Workers:
 Run = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
 
 
+#: How the workers' memory allocator (jemalloc, which Polars brings on Linux) hands freed
+#: memory back: within a second, not ten. A worker maps a range, then judges a group, each
+#: with a peak of its own; holding the last one's freed pages for ten seconds would stack
+#: them: at 10^7 events the run peaked at 1,984 MiB, and at 1,737 MiB with this setting, in
+#: the same time (at once, ``dirty_decay_ms:0``: 1,584 MiB, but judging took 30 % longer).
+#: A value the user set is kept.
+WORKER_MALLOC_CONF = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:0")
+
+
 @contextmanager
 def worker_pool(jobs: int) -> Iterator[Workers]:
     """Workers on ``jobs`` processes (spawned: Polars' thread pool is not fork-safe), or in
@@ -433,6 +442,7 @@ def worker_pool(jobs: int) -> Iterator[Workers]:
     if jobs == 1:
         yield Workers(None)
         return
+    os.environ.setdefault(*WORKER_MALLOC_CONF)  # read when a worker first loads Polars
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
         yield Workers(pool)
