@@ -1,4 +1,4 @@
-"""Reading exports larger than memory: split by case, map each part, join the canonical frames.
+"""Reading exports larger than memory: map parts of whole cases, join the canonical frames.
 
 :func:`svcstd.records.read_records` maps a whole export at once; its working memory is many
 times the raw columns' size (every column of every row is held as text while it is sorted and
@@ -18,6 +18,10 @@ So a large export is read in three steps:
    the earliest file and row is reported.
 3. **Join** the parts' events and cases, sorted as :class:`~svcstd.records.schema.RecordSet`
    promises. The result equals :func:`read_records` on the same files (a test holds them equal).
+
+An export that lists each case's rows together needs no split: each worker maps the cases
+inside its own range of the file where it reads them (:func:`map_grouped`), and steps 1 and 2
+become one. :func:`map_export` tries that first, unless a number of parts is asked for.
 
 Nothing here depends on the checks: the engine receives an ordinary :class:`RecordSet`.
 """
@@ -611,7 +615,7 @@ class Mapped:
 
 
 def map_export(
-    run: Run, files: list[Path], shown: list[str], prof: Profile, parts: int | None,
+    run: Workers, files: list[Path], shown: list[str], prof: Profile, parts: int | None,
     folder: Path, jobs: int, extra: Callable[[RecordSet], Any] | None = None,
 ) -> Mapped:  # fmt: skip
     """The export mapped in parts holding whole cases, their files in ``folder``.
@@ -653,7 +657,7 @@ def _case_key(prof: Profile) -> pl.Expr:
 
 
 def map_grouped(
-    run: Run, files: list[Path], shown: list[str], prof: Profile, folder: Path,
+    run: Workers, files: list[Path], shown: list[str], prof: Profile, folder: Path,
     extra: Callable[[RecordSet], Any] | None = None,
 ) -> Mapped | None:  # fmt: skip
     """An export whose rows come grouped by case, mapped range by range with no split; None
@@ -695,8 +699,7 @@ def map_grouped(
         where = folder / "grouped"  # apart from the split's files, should it come to that
         where.mkdir()
         work = [(where, k, i, part, shown, prof, extra) for k, (i, part) in enumerate(cut)]
-        until = run.until  # type: ignore[attr-defined]  # a Workers, as worker_pool gives
-        done: list[_Ranged] | None = until(_map_range, work, lambda d: d.ungrouped)
+        done: list[_Ranged] | None = run.until(_map_range, work, lambda d: d.ungrouped)
         if done is None:
             return None
         for k, d in enumerate(done):  # reading errors first, by file and range, as the split
