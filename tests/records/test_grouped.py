@@ -21,7 +21,12 @@ from svcstd.records import read_records
 from svcstd.records.partitioned import Mapped, exported, load_parts, map_export, worker_pool
 from svcstd.records.schema import RecordSet
 
-from .test_partitioned import _same, tricky  # noqa: F401  (the tricky files fixture)
+from .test_partitioned import (  # noqa: F401  (tricky: the tricky files fixture)
+    _same,
+    bad_time_near_the_end,
+    bad_times,
+    tricky,
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +48,13 @@ def _mapped(paths: Path | list[Path], jobs: int = 1) -> tuple[Mapped, RecordSet]
         assert meta is not None
         records = load_parts([p.saved for p in mapped.parts], meta)
     return mapped, RecordSet(**{**records.__dict__, "files": tuple(mapped.sources)})
+
+
+def _split_first(paths: Path | list[Path], jobs: int = 1) -> None:
+    """The export is found not grouped, split by case, and read as the whole."""
+    mapped, records = _mapped(paths, jobs)
+    assert not mapped.grouped
+    _same(read_records(paths, "svcstd"), records)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -83,9 +95,7 @@ def test_an_export_sorted_by_time_is_split_by_case_first(
     frame = pl.read_csv(export, infer_schema=False)
     by_time = tmp_path / "by-time.csv"
     frame.sort("at", maintain_order=True).write_csv(by_time)
-    mapped, records = _mapped(by_time, jobs=2)
-    assert not mapped.grouped
-    _same(read_records(by_time, "svcstd"), records)
+    _split_first(by_time, jobs=2)
 
 
 def test_a_case_found_again_far_on_is_split_by_case_first(
@@ -102,9 +112,7 @@ def test_a_case_found_again_far_on_is_split_by_case_first(
     moved = pl.concat([rows.head(2), rest.slice(0, middle), rows.slice(2), rest.slice(middle)])
     apart = tmp_path / "apart.csv"
     moved.write_csv(apart)
-    mapped, records = _mapped(apart)
-    assert not mapped.grouped
-    _same(read_records(apart, "svcstd"), records)
+    _split_first(apart)
 
 
 def test_files_with_other_columns_are_split_by_case_first(
@@ -118,15 +126,22 @@ def test_files_with_other_columns_are_split_by_case_first(
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     first.write_csv(a)
     second.drop("attr_review").write_csv(b)  # the second file lacks a column
-    mapped, records = _mapped([a, b])
-    assert not mapped.grouped
-    whole = read_records([a, b], "svcstd")
-    _same(whole, records)
+    _split_first([a, b])
     # the same columns in both: grouped, and equal
     second.write_csv(b)
     mapped, records = _mapped([a, b])
     assert mapped.grouped
     _same(read_records([a, b], "svcstd"), records)
+
+
+def _same_error(bad: Path) -> str:
+    """The error a grouped read of ``bad`` gives, which must be the whole read's."""
+    with pytest.raises(SvcstdError) as whole:
+        read_records(bad, "svcstd")
+    with pytest.raises(SvcstdError) as grouped:
+        _mapped(bad, jobs=2)
+    assert str(grouped.value) == str(whole.value)
+    return str(whole.value)
 
 
 @pytest.mark.parametrize("size", [1, 40_000])
@@ -136,36 +151,17 @@ def test_a_bad_row_is_named_by_its_row_in_the_file(
     # 40 KB: the bad row is inside a late range, numbered from the range's start by its
     # worker; 1 byte: every row is an edge case's, mapped by the driver
     small_ranges(size)
-    data = tricky[0].read_bytes()
-    at = data.rfind(b"\r\nC", 0, len(data) - 2000) + 2  # a record near the end
-    time = data.index(b",", at) + 1
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(data[:time] + b"not a time" + data[data.index(b",", time) :])
-    with pytest.raises(SvcstdError) as whole:
-        read_records(bad, "svcstd")
-    with pytest.raises(SvcstdError) as grouped:
-        _mapped(bad, jobs=2)
-    assert str(grouped.value) == str(whole.value)
-    assert "column 'at'" in str(whole.value)
+    bad, _ = bad_time_near_the_end(tricky[0], tmp_path)
+    assert "column 'at'" in _same_error(bad)
 
 
 def test_the_earliest_of_two_bad_rows_is_reported(
     export: Path, tmp_path: Path, small_ranges: Callable[[int], None]
 ) -> None:
     small_ranges(5_000)
-    lines = export.read_text(encoding="utf-8").splitlines()
-    for row in (900, 400):  # in two different ranges, the later one mapped first or not
-        cells = lines[row].split(",")
-        cells[1] = "not a time"
-        lines[row] = ",".join(cells)
-    bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(SvcstdError) as whole:
-        read_records(bad, "svcstd")
-    with pytest.raises(SvcstdError) as grouped:
-        _mapped(bad, jobs=2)
-    assert str(grouped.value) == str(whole.value)
-    assert "row 400, column 'at'" in str(whole.value)
+    # in two different ranges, the later one mapped first or not
+    bad = bad_times(export, (900, 400), tmp_path)
+    assert "row 400, column 'at'" in _same_error(bad)
 
 
 def test_a_stray_quote_is_refused_as_when_read_serially(
@@ -176,8 +172,4 @@ def test_a_stray_quote_is_refused_as_when_read_serially(
     at = data.rfind(b"\r\nC", 0, len(data) // 2) + 2
     stray = tmp_path / "stray.csv"
     stray.write_bytes(data[:at] + b'"' + data[at:])
-    with pytest.raises(SvcstdError) as whole:
-        read_records(stray, "svcstd")
-    with pytest.raises(SvcstdError) as grouped:
-        _mapped(stray, jobs=2)
-    assert str(grouped.value) == str(whole.value)
+    assert _same_error(stray).startswith(str(stray))

@@ -19,8 +19,7 @@ from click.testing import CliRunner
 
 from svcstd.cli.main import cli
 from svcstd.errors import SvcstdError
-from svcstd.records import read_records
-from svcstd.records import readers
+from svcstd.records import read_records, readers
 from svcstd.records.partitioned import read_records_partitioned
 from svcstd.records.profile import load_profile
 
@@ -60,15 +59,21 @@ def test_several_files_and_parquet_split_the_same(export: Path, tmp_path: Path) 
     assert {f.path for f in whole.files} == {str(first), str(second)}
 
 
-def test_the_earliest_bad_row_is_reported_whichever_part_holds_it(export: Path, tmp_path: Path) -> None:
+def bad_times(export: Path, rows: tuple[int, ...], folder: Path) -> Path:
+    """A copy of a CSV export whose time is "not a time" in these data rows."""
     lines = export.read_text(encoding="utf-8").splitlines()
-    # Two bad timestamps in (very likely) different parts: rows 40 and 250.
-    for row in (250, 40):
+    for row in rows:
         cells = lines[row].split(",")
         cells[1] = "not a time"
         lines[row] = ",".join(cells)
-    bad = tmp_path / "bad.csv"
+    bad = folder / "bad.csv"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return bad
+
+
+def test_the_earliest_bad_row_is_reported_whichever_part_holds_it(export: Path, tmp_path: Path) -> None:
+    # Two bad timestamps in (very likely) different parts: rows 40 and 250.
+    bad = bad_times(export, (250, 40), tmp_path)
     with pytest.raises(SvcstdError) as whole:
         read_records(bad, "svcstd")
     for parts in (2, 5):
@@ -158,6 +163,17 @@ def test_ranges_on_worker_processes_give_the_same_records(
     _same(whole, read_records_partitioned(tricky, "svcstd", parts=3, jobs=2))
 
 
+def bad_time_near_the_end(export: Path, folder: Path) -> tuple[Path, int]:
+    """A copy of a CSV export whose time is "not a time" in a record near its end, and where
+    that record starts."""
+    data = export.read_bytes()
+    at = data.rfind(b"\r\nC", 0, len(data) - 2000) + 2
+    time = data.index(b",", at) + 1
+    bad = folder / "bad.csv"
+    bad.write_bytes(data[:time] + b"not a time" + data[data.index(b",", time) :])
+    return bad, at
+
+
 def test_a_bad_row_in_a_late_range_is_named_by_its_row_in_the_file(
     tricky: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,10 +181,7 @@ def test_a_bad_row_in_a_late_range_is_named_by_its_row_in_the_file(
 
     monkeypatch.setattr(partitioned, "RANGE_BYTES", 40_000)
     data = tricky[0].read_bytes()
-    at = data.rfind(b"\r\nC", 0, len(data) - 2000) + 2  # a record near the end
-    time = data.index(b",", at) + 1
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(data[:time] + b"not a time" + data[data.index(b",", time) :])
+    bad, at = bad_time_near_the_end(tricky[0], tmp_path)
     with pytest.raises(SvcstdError) as whole:
         read_records(bad, "svcstd")
     with pytest.raises(SvcstdError) as split:
