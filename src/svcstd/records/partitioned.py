@@ -583,6 +583,16 @@ def load_parts(
     )
 
 
+def _saved_part(
+    folder: Path, k: int, records: RecordSet, formats: tuple[str, ...] | None,
+    extra: Callable[[RecordSet], Any] | None,
+) -> _Part:  # fmt: skip
+    """A mapped part written to ``folder`` (:func:`save_part`), with ``extra(records)``."""
+    events, cases, meta = save_part(folder, k, records)
+    derived = extra(records) if extra is not None else None
+    return _Part(events, cases, formats, None, (0, 0), meta, k, derived)
+
+
 def _map_part(
     folder: Path, k: int, files: list[str], schemas: list[dict[str, pl.DataType]], prof: Profile,
     extra: Callable[[RecordSet], Any] | None = None, offsets: list[list[int]] | None = None,
@@ -595,10 +605,7 @@ def _map_part(
         return _Part(None, None, None, exc, exc.order, None, k)
     if done is None:
         return _Part(None, None, None, None, (0, 0), None, k)
-    records, formats = done
-    events, cases, meta = save_part(folder, k, records)
-    derived = extra(records) if extra is not None else None
-    return _Part(events, cases, formats, None, (0, 0), meta, k, derived)
+    return _saved_part(folder, k, *done, extra)
 
 
 # --------------------------------------------------------------------------------------------
@@ -747,9 +754,7 @@ def _joined_ranges(
             failed.append((*exc.order, -1))
             edge_error = exc
         else:
-            events, cases, meta = save_part(where, len(done), records)
-            derived = extra(records) if extra is not None else None
-            edge_part = _Part(events, cases, formats, None, (0, 0), meta, len(done), derived)
+            edge_part = _saved_part(where, len(done), records, formats, extra)
     if failed:
         k = min(failed)[2]
         if k < 0 and edge_error is not None:
@@ -800,19 +805,19 @@ def _map_range(
     done = _Ranged(i, counted.rows, raw.height, dict(raw.schema), edges=edges)
     if not inner.height:
         return done
-    tables = [RawTable(frame, SourceFile(name, "part", None, frame.height))
-              for frame, name in ((inner if j == i else inner.clear(), name)
-                                  for j, name in enumerate(shown))]  # fmt: skip
+    # the cases inside, failed or not, count when the ranges are held against each other
+    done = replace(done, inner=ids.slice(head, inner.height).unique())
+    tables = []
+    for j, name in enumerate(shown):  # every file, so the part's source_file knows them all
+        frame = inner if j == i else inner.clear()
+        tables.append(RawTable(frame, SourceFile(name, "part", None, frame.height)))
     try:
         records, formats = map_tables(tables, prof)
     except SvcstdError as exc:
         return replace(done, failed=exc)
     if not save:
         return done
-    events, cases, meta = save_part(folder, k, records)
-    derived = extra(records) if extra is not None else None
-    mapped = _Part(events, cases, formats, None, (0, 0), meta, k, derived)
-    return replace(done, part=mapped, inner=ids.slice(head, inner.height).unique())
+    return replace(done, part=_saved_part(folder, k, records, formats, extra))
 
 
 def earliest_error(results: Sequence[Any]) -> None:
