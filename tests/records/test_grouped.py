@@ -19,6 +19,7 @@ import svcstd.records.partitioned as partitioned
 from svcstd.errors import SvcstdError
 from svcstd.records import read_records
 from svcstd.records.partitioned import Mapped, exported, load_parts, map_export, worker_pool
+from svcstd.records.profile import Profile, load_profile
 from svcstd.records.schema import RecordSet
 
 from .test_partitioned import (  # noqa: F401  (tricky: the tricky files fixture)
@@ -40,8 +41,10 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], No
     yield lambda size: monkeypatch.setattr(partitioned, "MAP_RANGE_BYTES", size)
 
 
-def _mapped(paths: Path | list[Path], jobs: int = 1) -> tuple[Mapped, RecordSet]:
-    with exported(paths, "svcstd", None, jobs, None) as ex:
+def _mapped(
+    paths: Path | list[Path], jobs: int = 1, profile: str | Profile = "svcstd"
+) -> tuple[Mapped, RecordSet]:
+    with exported(paths, profile, None, jobs, None) as ex:
         with worker_pool(jobs) as run:
             mapped = map_export(run, ex.files, ex.shown, ex.prof, None, ex.folder, jobs)
         meta = mapped.parts[0].meta
@@ -173,3 +176,40 @@ def test_a_stray_quote_is_refused_as_when_read_serially(
     stray = tmp_path / "stray.csv"
     stray.write_bytes(data[:at] + b'"' + data[at:])
     assert _same_error(stray).startswith(str(stray))
+
+
+@pytest.mark.parametrize(
+    "bad", [b"\xff\xfe", b"\x00"], ids=["not UTF-8", "a NUL byte"]
+)
+def test_text_checked_where_it_is_read_is_refused_as_when_read_serially(
+    export: Path, tmp_path: Path, small_ranges: Callable[[int], None], bad: bytes
+) -> None:
+    # A plain CSV file is validated by the workers, range by range; a bad byte in a late
+    # range sends the read back to the serial check, which names its line
+    small_ranges(5_000)
+    data = export.read_bytes()
+    at = data.index(b"\n", len(data) * 3 // 4) + 1
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(data[:at] + b"C" + bad + data[at + 1 :])
+    line = data.count(b"\n", 0, at) + 1
+    message = _same_error(broken)
+    assert f"line {line}" in message or f":{line}:" in message, message
+
+
+def test_a_grouped_gb18030_export_is_converted_then_mapped_range_by_range(
+    export: Path, tmp_path: Path, small_ranges: Callable[[int], None]
+) -> None:
+    # GB18030 bytes are not UTF-8: the workers' check fails, the serial pass finds the
+    # encoding and converts the file, and its ranges are then mapped as a grouped export's
+    small_ranges(5_000)
+    frame = pl.read_csv(export, infer_schema=False)
+    frame = frame.with_columns(pl.col("actor").str.replace(r"^", "客服"))
+    chinese = tmp_path / "gb.csv"
+    chinese.write_bytes(frame.write_csv().encode("gb18030"))
+    auto = load_profile("svcstd").model_copy(update={"encoding": "auto"})
+    whole = read_records(chinese, auto)
+    assert whole.events["actor"].str.starts_with("客服").all()
+    assert whole.files[0].encoding == "gb18030"
+    mapped, records = _mapped(chinese, jobs=2, profile=auto)
+    assert mapped.grouped
+    _same(whole, records)

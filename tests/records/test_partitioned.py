@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 from svcstd.cli.main import cli
 from svcstd.errors import SvcstdError
 from svcstd.records import read_records, readers
-from svcstd.records.partitioned import read_records_partitioned
+from svcstd.records.partitioned import read_records_partitioned, worker_pool
 from svcstd.records.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,3 +212,21 @@ def test_a_stray_quote_is_refused_as_when_read_serially(
         read_records_partitioned([stray, missing], "svcstd", parts=3, jobs=2)
     assert str(split.value) == str(whole.value)
     assert str(whole.value).startswith(str(stray))
+
+
+def test_workers_share_the_cpus_and_leave_the_environment_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # two workers on a machine of 4 CPUs: two Polars threads each, not four each
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    with worker_pool(2) as run:
+        assert run.pool is not None
+        assert run.pool.submit(pl.thread_pool_size).result() == 2
+    assert "POLARS_MAX_THREADS" not in os.environ
+    # a user's own setting wins
+    monkeypatch.setenv("POLARS_MAX_THREADS", "3")
+    with worker_pool(2) as run:
+        assert run.pool is not None
+        assert run.pool.submit(pl.thread_pool_size).result() == 3
+    assert os.environ["POLARS_MAX_THREADS"] == "3"

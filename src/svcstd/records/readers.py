@@ -34,7 +34,7 @@ import polars as pl
 from svcstd.errors import Problem, SvcstdError
 from svcstd.records.profile import EXTENSIONS, Profile
 from svcstd.records.schema import SourceFile
-from svcstd.records.textfile import BOM, GZIP_MAGIC, utf8_text
+from svcstd.records.textfile import BOM, GZIP_MAGIC, plain_utf8, utf8_text
 
 ROW = "__row"
 #: Bytes of CSV text parsed at once when reading in batches (some 40,000 rows of a wide
@@ -282,6 +282,13 @@ class CsvRefused(Exception):
     with :func:`csv_problem` on the whole file."""
 
 
+class NotPlainText(Exception):
+    """A range of a file whose text was not validated beforehand (``Range.checked``) has bytes
+    :func:`~svcstd.records.textfile.plain_utf8` refuses: validate the whole file serially
+    (:func:`~svcstd.records.textfile.utf8_text`), which names the line or finds the file's
+    real encoding."""
+
+
 @dataclass
 class Counted:
     """Data rows read so far, blank lines included (they are numbered, then dropped)."""
@@ -404,6 +411,9 @@ class Range:
     start: int = 0
     end: int = 0
     row_groups: tuple[int, ...] = ()
+    #: False: the CSV text was not validated (``utf8_text(deferred=True)``); the worker holds
+    #: the header and each block to ``plain_utf8`` before parsing it.
+    checked: bool = True
 
 
 #: Bytes scanned for quote characters at once while cutting a CSV file into ranges.
@@ -536,7 +546,8 @@ def range_batches(
     """A range's rows as :func:`read_batches` reads them, numbered from 1 within the range, in
     batches of about ``rows``; ``counted`` gets the rows read (a CSV file's blank lines too).
 
-    Raises :class:`CsvRefused` where Polars refuses CSV text (see :func:`refused`), and
+    Raises :class:`CsvRefused` where Polars refuses CSV text (see :func:`refused`),
+    :class:`NotPlainText` where text not validated beforehand is not plain UTF-8, and
     :class:`~svcstd.errors.SvcstdError` for Parquet.
     """
     if part.fmt == "parquet":
@@ -550,7 +561,18 @@ def range_batches(
     with part.path.open("rb") as fh:
         fh.seek(part.start)
         blocks = _record_blocks(_Slice(fh, part.end - part.start), CSV_BLOCK)
+        if not part.checked:
+            blocks = _plain(blocks, part.header)
         yield from _csv_parsed(blocks, part.header, profile, part.columns, rows, counted)
+
+
+def _plain(blocks: Iterator[bytes], header: bytes) -> Iterator[bytes]:
+    if not plain_utf8(header):
+        raise NotPlainText
+    for block in blocks:
+        if not plain_utf8(block):
+            raise NotPlainText
+        yield block
 
 
 def refused(part: Range, profile: Profile, message: str) -> SvcstdError:

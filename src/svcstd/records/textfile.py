@@ -17,6 +17,12 @@ export is, that
 When the bytes can be handed to Polars as they are (plain UTF-8) the original file is used and
 this pass only validates. Otherwise (compressed, or another encoding) the UTF-8 text is written
 to a temporary file that lives as long as the context manager, so Polars can still scan lazily.
+
+A reader that reads the file in ranges on several processes may take the validation upon
+itself (``utf8_text(..., deferred=True)``): an uncompressed file that may be UTF-8 is then
+not read here at all, and each range's bytes are held to :func:`plain_utf8` where they are
+read. Any range that fails sends the caller back to the serial pass, which names the line
+(or finds the file to be GB18030): the deferred check only decides that all is well.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ class Prepared:
     path: Path
     encoding: str  # the encoding the export turned out to have
     compressed: bool
+    #: False when the bytes are not validated yet: the reader must hold every byte of the file
+    #: to :func:`plain_utf8` (see ``deferred``).
+    checked: bool = True
 
 
 class _WrongEncoding(Exception):
@@ -153,8 +162,14 @@ def _pass(path: Path, shown: str, encoding: str, out: BinaryIO | None) -> bool:
 
 
 @contextmanager
-def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
-    """Validate (and if needed convert) a text export; yield a UTF-8 file Polars can scan."""
+def utf8_text(
+    path: Path, shown: str, encoding: str, *, deferred: bool = False
+) -> Iterator[Prepared]:
+    """Validate (and if needed convert) a text export; yield a UTF-8 file Polars can scan.
+
+    ``deferred``: an uncompressed file the profile allows to be UTF-8 is yielded as it is,
+    unread and not ``checked``; the caller validates its bytes with :func:`plain_utf8`.
+    """
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -162,8 +177,13 @@ def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
     if size == 0:
         raise SvcstdError(Problem(shown, "the file is empty (no header, no rows)"))
     with path.open("rb") as fh:
-        compressed = fh.read(2) == GZIP_MAGIC
+        head = fh.read(len(BOM))
+    compressed = head.startswith(GZIP_MAGIC)
     tries = ["utf-8", "gb18030"] if encoding == "auto" else [encoding]
+    if deferred and not compressed and tries[0] in ("utf-8", "utf-8-sig"):
+        found = "utf-8-sig" if head == BOM else tries[0]
+        yield Prepared(path, found, compressed, checked=False)
+        return
     failures: list[tuple[str, _WrongEncoding]] = []
     for enc in tries:
         codec = "utf-8" if enc == "utf-8-sig" else enc
@@ -223,6 +243,29 @@ def utf8_text(path: Path, shown: str, encoding: str) -> Iterator[Prepared]:
             x1.line,
         )
     )
+
+
+def plain_utf8(data: bytes) -> bool:
+    """Whether ``data`` — whole lines of a text export — passes what the serial pass checks
+    per chunk: no NUL byte, valid UTF-8, no line longer than :data:`MAX_LINE_BYTES`.
+
+    ASCII text (most exports) is told by one scan; other text is decoded to check it.
+    """
+    if b"\x00" in data:
+        return False
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    if len(data) <= MAX_LINE_BYTES:
+        return True
+    start = 0
+    while (nl := data.find(b"\n", start)) >= 0:
+        if nl - start > MAX_LINE_BYTES:
+            return False
+        start = nl + 1
+    return len(data) - start <= MAX_LINE_BYTES
 
 
 def _first_wide_line(text: str, before: int) -> int | None:
