@@ -50,7 +50,7 @@ import polars as pl
 
 from svcstd.checks.authorities import local
 from svcstd.checks.context import CheckContext, Scope
-from svcstd.checks.selectors import events_of, first_seen, select
+from svcstd.checks.selectors import by_case, events_of, first_seen, select
 from svcstd.checks.time_limits import event_rows, limit_clocks
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.duration import Duration
@@ -454,41 +454,45 @@ def _evaluate_one(
     return pl.concat(out)
 
 
-def explain(
-    rule: EscalationPath, scope: Scope, ctx: CheckContext, case_events: pl.DataFrame
-) -> dict[str, Any]:
-    """Evidence for one case: each fired trigger with its deadline, and the escalations seen."""
-    case_id = case_events.get_column("case_id")[0] if case_events.height else None
-    cases = scope.cases.filter(pl.col("case_id") == case_id)
-    one = Scope(scope.release, cases, case_events)
-    _, judged, esc = judge(rule, one, cases, ctx, ctx.actor_roles)
+def explain_cases(
+    rule: EscalationPath, scope: Scope, ctx: CheckContext
+) -> dict[str, dict[str, Any]]:
+    """Evidence for each case of ``scope`` (failures chosen to explain, with their events),
+    judged together: each fired trigger with its deadline, and the escalations seen."""
+    _, judged, esc = judge(rule, scope, scope.cases, ctx, ctx.actor_roles)
     tz = ctx.calendar(scope.release, None).timezone
     roles = {lv.level: lv.role for lv in rule.levels}
 
     def when(t: Any) -> str | None:
         return None if t is None else iso(int(t.timestamp()), tz)
 
-    triggers = [
-        {
-            "trigger": r["label"],
-            "fired_at": when(r["started_at"]),
-            "due_by": when(r["deadline"]),
-            "within": r["within"],
-            "expected_level": r["to_level"],
-            "expected_role": roles.get(r["to_level"]),
-            "reached_level": r["reached"],
-            "outcome": {FAIL: "fail", UNSURE: "not_evaluable", PASS: "pass"}[r["rank"]],
-            "reason": r["reason"],
+    fired, seen = by_case(judged), by_case(esc)
+    out = {}
+    for case_id in scope.case_ids:
+        mine = fired.get(case_id, judged.clear())
+        triggers = [
+            {
+                "trigger": r["label"],
+                "fired_at": when(r["started_at"]),
+                "due_by": when(r["deadline"]),
+                "within": r["within"],
+                "expected_level": r["to_level"],
+                "expected_role": roles.get(r["to_level"]),
+                "reached_level": r["reached"],
+                "outcome": {FAIL: "fail", UNSURE: "not_evaluable", PASS: "pass"}[r["rank"]],
+                "reason": r["reason"],
+            }
+            for r in mine.sort("started_at", "trigger").iter_rows(named=True)
+        ]
+        levels = seen.get(case_id, esc.clear())
+        rows = event_rows(levels, tz)
+        for row, level in zip(rows, levels.get_column("level"), strict=True):
+            row["level"] = level
+            row["level_role"] = roles.get(level) if level is not None else None
+        out[case_id] = {
+            "levels": [{"level": lv.level, "role": lv.role} for lv in rule.levels],
+            "escalation_event": rule.event,
+            "triggers": triggers,
+            "events": rows,
         }
-        for r in judged.sort("started_at", "trigger").iter_rows(named=True)
-    ]
-    rows = event_rows(esc, tz)
-    for row, level in zip(rows, esc.get_column("level"), strict=True):
-        row["level"] = level
-        row["level_role"] = roles.get(level) if level is not None else None
-    return {
-        "levels": [{"level": lv.level, "role": lv.role} for lv in rule.levels],
-        "escalation_event": rule.event,
-        "triggers": triggers,
-        "events": rows,
-    }
+    return out

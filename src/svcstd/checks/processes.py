@@ -36,7 +36,7 @@ import polars as pl
 
 from svcstd.checks.authorities import local, with_roles
 from svcstd.checks.context import CheckContext, Scope
-from svcstd.checks.selectors import events_of, previous, select
+from svcstd.checks.selectors import by_case, events_of, previous, select
 from svcstd.checks.time_limits import event_rows
 from svcstd.checks.verdicts import conform, empty, not_evaluable
 from svcstd.spec.model import Condition, Process
@@ -291,31 +291,34 @@ def _evaluate_one(
     return pl.concat(out)
 
 
-def explain(
-    rule: Process, scope: Scope, ctx: CheckContext, case_events: pl.DataFrame
-) -> dict[str, Any]:
-    """Evidence for one case: the observed steps in order, and what the graph expects."""
-    case_id = case_events.get_column("case_id")[0] if case_events.height else None
-    cases = scope.cases.filter(pl.col("case_id") == case_id)
-    one = Scope(scope.release, cases, case_events)
-    frame, seen = judge(rule, cases, one, ctx, ctx.actor_roles)
+def explain_cases(rule: Process, scope: Scope, ctx: CheckContext) -> dict[str, dict[str, Any]]:
+    """Evidence for each case of ``scope`` (failures chosen to explain, with their events),
+    judged together: the observed steps in order, and what the graph expects."""
+    frame, seen = judge(rule, scope.cases, scope, ctx, ctx.actor_roles)
     tz = ctx.calendar(scope.release, None).timezone
-    rows = event_rows(seen, tz)
-    for row, step, performer in zip(
-        rows, seen.get_column("step"), seen.get_column("performer"), strict=True
-    ):
-        row["step"] = step
-        row["role"] = performer
-    verdict = frame.row(0, named=True) if frame.height else {}
-    return {
-        "expected": {
-            "start": _start(rule),
-            "required": [s.id for s in rule.steps if s.required and s.event is not None],
-            "transitions": {k: sorted(v) for k, v in successors(rule).items() if v},
-            "roles": {s.id: s.roles for s in rule.steps if s.roles},
-        },
-        "observed_steps": [r["step"] for r in rows],
-        "missing": verdict.get("missing"),
-        "reason": verdict.get("reason"),
-        "events": rows,
+    expected = {
+        "start": _start(rule),
+        "required": [s.id for s in rule.steps if s.required and s.event is not None],
+        "transitions": {k: sorted(v) for k, v in successors(rule).items() if v},
+        "roles": {s.id: s.roles for s in rule.steps if s.roles},
     }
+    verdicts = by_case(frame)
+    steps = by_case(seen)
+    out = {}
+    for case_id in scope.case_ids:
+        mine = steps.get(case_id, seen.clear())
+        rows = event_rows(mine, tz)
+        for row, step, performer in zip(
+            rows, mine.get_column("step"), mine.get_column("performer"), strict=True
+        ):
+            row["step"] = step
+            row["role"] = performer
+        verdict = verdicts[case_id].row(0, named=True) if case_id in verdicts else {}
+        out[case_id] = {
+            "expected": expected,
+            "observed_steps": [r["step"] for r in rows],
+            "missing": verdict.get("missing"),
+            "reason": verdict.get("reason"),
+            "events": rows,
+        }
+    return out

@@ -135,6 +135,11 @@ def seen(scope: Scope, ctx: CheckContext) -> pl.DataFrame:
     )
 
 
+def by_case(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The frame's rows per case id, in their order (no key for a case without rows)."""
+    return {str(k[0]): f for k, f in frame.partition_by("case_id", as_dict=True).items()}
+
+
 def previous(column: str) -> pl.Expr:
     """The column's value in the previous row of the same case, null in a case's first row.
 
