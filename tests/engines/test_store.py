@@ -114,6 +114,36 @@ def test_judging_groups_are_balanced_and_hold_every_part(tmp_path: Path) -> None
     assert len(judge_groups(parts[:1], jobs=2, size=10**9)) == 1
 
 
+def test_a_judging_group_holds_the_cases_of_one_release(tmp_path: Path) -> None:
+    # judging costs a fixed time per release a group holds: parts whose cases two releases
+    # judge are read by a group of each; cases no release judges go with the part's largest
+    parts, releases = [], {}
+    for k, labels in enumerate([["a", "a", "b", None], ["a", "b", "b", "b"], ["b"] * 4]):
+        path = tmp_path / f"events-{k}.arrow"
+        path.write_bytes(b"x" * 400)
+        parts.append(_Mapped(k, path))
+        ids = [f"C{k}{i}" for i in range(len(labels))]
+        releases[k] = pl.DataFrame({"case_id": ids, "release": labels},
+                                   schema={"case_id": pl.Utf8, "release": pl.Utf8})  # fmt: skip
+    groups = judge_groups(parts, jobs=2, size=500, releases=releases)
+    judged: list[tuple[str, str]] = []
+    for group in groups:
+        kinds = set()
+        for saved in group:
+            k = int(Path(saved.events).stem.split("-")[1])
+            ids = saved.only if saved.only is not None else releases[k]["case_id"]
+            mine = releases[k].filter(pl.col("case_id").is_in(ids.implode()))
+            kinds |= set(mine["release"].fill_null("a").to_list())
+            judged += [(k, c) for c in ids.to_list()]
+        assert len(kinds) == 1, group  # one release per group
+    every = [(k, c) for k, f in releases.items() for c in f["case_id"].to_list()]
+    assert sorted(judged) == sorted(every)  # every case judged once
+    # 0.75 + 0.25 + 0 parts of release a, 0.25 + 0.75 + 1 of b: groups of at most about 500
+    # bytes, 1 for a and 2 for b, and one more to make a multiple of two workers
+    assert len(groups) == 4
+    assert all(s.only is None for g in groups for s in g if s.events.endswith("events-2.arrow"))
+
+
 def test_the_api_streams_verdicts_a_rule_at_a_time(export: Path, whole) -> None:  # type: ignore[no-untyped-def]
     import svcstd
 

@@ -89,22 +89,25 @@ def assign_releases(
 ) -> pl.DataFrame:
     """``cases`` with a ``release`` column (null when no release was in force)."""
     first = events.group_by("case_id").agg(first_at=pl.col("at").min())
-    cases = cases.join(first, on="case_id", how="left").with_columns(
-        _opened=pl.coalesce("opened_at", "first_at")
+    opened = cases.join(first, on="case_id", how="left").select(
+        pl.coalesce("opened_at", "first_at").dt.epoch("s")
     )
+    return cases.with_columns(release_labels(opened.to_series(), standards, release))
+
+
+def release_labels(opened: pl.Series, standards: Standards, release: str | None) -> pl.Series:
+    """``release``: the version that judges a case opened at ``opened`` (epoch seconds; null
+    when the case has no time) — the one in force then, null before the first — or, given,
+    ``release`` for every case."""
     if release is not None:
         standards.get(release)  # an unknown version is a usage error
-        return cases.with_columns(release=pl.lit(release)).drop("first_at", "_opened")
+        return pl.repeat(release, opened.len(), dtype=pl.Utf8, eager=True).alias("release")
     starts = np.asarray([release_start(r) for r in standards.releases], dtype=np.int64)
     versions = np.asarray([r.version for r in standards.releases] + [None], dtype=object)
-    opened = cases.get_column("_opened").dt.epoch("s").to_numpy()
-    known = ~np.isnan(opened.astype(np.float64))
-    index = np.full(len(opened), -1)
-    index[known] = np.searchsorted(starts, opened[known].astype(np.int64), side="right") - 1
-    labels = versions[np.where(index >= 0, index, len(starts))]
-    return cases.with_columns(release=pl.Series(labels.tolist(), dtype=pl.Utf8)).drop(
-        "first_at", "_opened"
-    )
+    known = opened.is_not_null().to_numpy()
+    index = np.searchsorted(starts, opened.fill_null(0).to_numpy(), side="right") - 1
+    labels = versions[np.where(known & (index >= 0), index, len(starts))]
+    return pl.Series("release", labels.tolist(), dtype=pl.Utf8)
 
 
 def validate_vocabulary(records: RecordSet, standards: Standards) -> None:

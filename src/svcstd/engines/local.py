@@ -3,11 +3,12 @@
 Memory stays bounded by a part's size, not the export's: the export streams into parts (Arrow
 IPC files in a temporary folder, :func:`svcstd.records.partitioned.split`); each worker maps
 one part. Mapped parts are then judged in *groups* of about :data:`JUDGE_BYTES` of canonical
-events — a group holds whole cases as its parts do. The failures chosen for evidence (a few
-thousand at most) are explained by the driver, from just their cases read back from the
-groups' files. Judging has a fixed cost per call (a few thousand small Polars operations,
-≈2 s on one core, whatever the size), so groups are as large as memory allows, as many as
-keep every worker busy to the end: a multiple of the number of workers. The driver holds only
+events, each of the cases one release judges — a group holds whole cases as its parts do.
+The failures chosen for evidence (a few thousand at most) are explained by the driver, from
+just their cases read back from the parts' files. Judging has a fixed cost per release and
+call (a few thousand small Polars operations, ≈0.8 s on one core, whatever the size), so
+groups are as large as memory allows, of one release each, as many as keep every worker busy
+to the end: a multiple of the number of workers (:func:`judge_groups`). The driver holds only
 the small things: the parts' shared facts, the findings and verdict counts (passes stay in the
 workers' files, see :mod:`svcstd.checks.store`), every case's canonical fields and first
 event.
@@ -15,6 +16,7 @@ event.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from svcstd.checks.context import SharedFacts
-from svcstd.checks.engine import CheckResult, Plan
+from svcstd.checks.engine import CheckResult, Plan, release_labels
 from svcstd.engines.parts import (
     PartVerdicts,
     assemble,
@@ -85,9 +87,10 @@ def check_files(
             tell(f"mapped {len(mapped.parts)} parts ({how})", 1, 4)
             sources = mapped.sources
             shared = merge_facts([m.extra for m in mapped.parts])
+            releases = {m.k: releases_of(m.extra, plan) for m in mapped.parts}
             done = [replace(m, extra=None) for m in mapped.parts]
             del mapped  # the parts' facts are merged: their copies can go
-            groups = judge_groups(done, ex.jobs)
+            groups = judge_groups(done, ex.jobs, releases=releases)
             tell(f"judging {len(done)} parts in {len(groups)} groups", 2, 4)
             meta = done[0].meta
             assert meta is not None
@@ -101,7 +104,7 @@ def check_files(
             # cases' events alone: cheaper than starting workers again.
             tell("explaining failures", 3, 4)
             only = wanted.get_column("case_id").unique()
-            explained = load_parts([f for g in groups for f in g], meta, only)
+            explained = load_parts([m.saved for m in done], meta, only)
             return explain_part(explained, plan, shared, wanted)
 
         parts_judged = [j.part for j in judged if j.part is not None]
@@ -110,30 +113,73 @@ def check_files(
     return result
 
 
-#: A judging group: the files of the mapped parts it joins.
+#: A judging group: the files of the mapped parts it joins, each with the cases it judges.
 Group = list[Saved]
 
 
-def judge_groups(parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES) -> list[Group]:
-    """Mapped parts joined into groups of at most about ``size`` bytes of events, balanced by
-    size (largest part first, to the lightest group), and as many groups as a multiple of
-    ``jobs`` (while there are parts): workers judging groups of one size finish together,
-    where one group more than a round would leave the last worker alone. Each group lists its
-    parts in part order, so a group reads the same every run."""
-    sizes = {m.k: Path(m.events).stat().st_size for m in parts}
-    rounds = -(-sum(sizes.values()) // (size * jobs))
-    count = min(len(parts), max(1, rounds) * jobs)
-    load = [0] * count
-    members: list[list[Any]] = [[] for _ in range(count)]
-    for m in sorted(parts, key=lambda m: (-sizes[m.k], m.k)):
-        lightest = min(range(count), key=lambda i: (load[i], i))
-        load[lightest] += sizes[m.k]
-        members[lightest].append(m)
-    return [
-        [m.saved for m in sorted(group, key=lambda m: m.k)]
-        for group in members
-        if group
-    ]
+def releases_of(facts: SharedFacts, plan: Plan) -> pl.DataFrame:
+    """``case_id, release``: the release that judges each case of a part (from its facts)."""
+    openings = facts.openings
+    opened = openings.get_column("opened")
+    return openings.select("case_id").with_columns(
+        release_labels(opened, plan.standards, plan.release)
+    )
+
+
+def judge_groups(
+    parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES,
+    releases: dict[int, pl.DataFrame] | None = None,
+) -> list[Group]:  # fmt: skip
+    """Mapped parts joined into groups of at most about ``size`` bytes of events to judge.
+
+    Judging costs a fixed ≈0.8 s per release a group holds cases of (a few thousand small
+    Polars steps), whatever the group's size; so with ``releases`` (per part ``k``, each
+    case's release: ``case_id, release``) a group holds one release's cases. A part whose
+    cases two releases judge is then read by a group of each, which keeps its own cases
+    (:attr:`Saved.only`), its size counted in proportion; the cases no release judges go with
+    the part's largest release.
+
+    Within a release, pieces are balanced by size (largest first, to the lightest group), and
+    there are as many groups in all as a multiple of ``jobs`` (while there are pieces):
+    workers judging groups of one size finish together, where one group more than a round
+    would leave the last worker alone. The largest groups come first; each lists its parts in
+    part order, so a group reads the same every run.
+    """
+    pieces: dict[str, list[tuple[float, int, Saved]]] = {}
+    for m in parts:
+        whole = Path(m.events).stat().st_size
+        labels = releases.get(m.k) if releases is not None else None
+        counts = labels.get_column("release").value_counts() if labels is not None else None
+        if counts is None or counts.height <= 1:
+            label = counts.item(0, 0) if counts is not None and counts.height else None
+            pieces.setdefault(label or "", []).append((whole, m.k, m.saved))
+            continue
+        assert labels is not None
+        largest = counts.drop_nulls().sort("count", "release", descending=True).item(0, 0)
+        labels = labels.with_columns(pl.col("release").fill_null(largest))
+        for (label,), mine in labels.partition_by("release", as_dict=True).items():
+            share = whole * mine.height / labels.height
+            only = mine.get_column("case_id")
+            pieces.setdefault(str(label), []).append((share, m.k, m.saved._replace(only=only)))
+    weight = {r: sum(p[0] for p in ps) for r, ps in pieces.items()}
+    count = {r: min(len(ps), max(1, math.ceil(weight[r] / size))) for r, ps in pieces.items()}
+    while sum(count.values()) % jobs:
+        more = [r for r in count if count[r] < len(pieces[r])]
+        if not more:
+            break
+        heaviest = max(more, key=lambda r: (weight[r] / count[r], r))
+        count[heaviest] += 1
+    groups: list[tuple[float, list[tuple[float, int, Saved]]]] = []
+    for r in sorted(pieces):
+        load = [0.0] * count[r]
+        members: list[list[tuple[float, int, Saved]]] = [[] for _ in range(count[r])]
+        for piece in sorted(pieces[r], key=lambda p: (-p[0], p[1])):
+            lightest = min(range(count[r]), key=lambda i: (load[i], i))
+            load[lightest] += piece[0]
+            members[lightest].append(piece)
+        groups += [(load[i], members[i]) for i in range(count[r]) if members[i]]
+    groups.sort(key=lambda g: -g[0])  # stable: ties keep release and group order
+    return [[p[2] for p in sorted(group, key=lambda p: p[1])] for _, group in groups]
 
 
 def _judge(

@@ -133,11 +133,13 @@ class _Part:
 
 
 class Saved(NamedTuple):
-    """A mapped part's files (:func:`save_part`), and what to add to its events' rows."""
+    """A mapped part's files (:func:`save_part`), what to add to its events' rows, and which
+    of its cases to read (all when None)."""
 
     events: str
     cases: str
     shift: int = 0
+    only: pl.Series | None = None
 
 
 def read_records_partitioned(
@@ -577,12 +579,14 @@ def bare(records: RecordSet) -> RecordSet:
 
 
 def load_part(saved: Saved, meta: RecordSet, only: pl.Series | None = None) -> RecordSet:
-    """A part saved by :func:`save_part`, read back: all its cases, or those ``only`` names
-    (a part holds whole cases, so any of them is a record set of its own)."""
-    if only is None:
+    """A part saved by :func:`save_part`, read back: all its cases, or those ``only`` and
+    ``saved.only`` name (a part holds whole cases, so any of them is a record set of its
+    own)."""
+    names = [ids for ids in (saved.only, only) if ids is not None]
+    if not names:
         events, cases = pl.read_ipc(saved.events), pl.read_ipc(saved.cases)
     else:
-        mine = pl.col(CASE).is_in(only.implode())
+        mine = pl.all_horizontal(pl.col(CASE).is_in(ids.implode()) for ids in names)
         events = pl.scan_ipc(saved.events).filter(mine).collect()
         cases = pl.scan_ipc(saved.cases).filter(mine).collect()
     if saved.shift:
