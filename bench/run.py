@@ -7,6 +7,12 @@ largest sum, over the child and all its descendants, of their proportional set s
 not counted once per worker), sampled every 50 ms — and never less than the child's own
 ``ru_maxrss`` from ``os.wait4``. Figures are medians of ``--repeat`` runs. Exports are cached
 under ``build/bench/data`` and reused.
+
+Sampling is not free: reading ``smaps_rollup`` walks every page table of the process, and at
+20 samples a second on processes of a gigabyte or two it took a core's worth of time from the
+run (10^7 events on 2 cores: 75 s sampled, 67 s not). So the runs that are timed are not
+sampled, and one more run of the same command, sampled, gives the peak memory
+(:func:`median_runs`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +80,9 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
-    """Run ``cmd`` as a fresh child: wall time and the peak PSS of its process tree."""
+def measure(cmd: list[str], env: dict[str, str] | None = None, sample: bool = True) -> Run:
+    """Run ``cmd`` as a fresh child: wall time and, when ``sample``, the peak PSS of its
+    process tree (else ``peak_rss`` is 0: the run is only timed)."""
     out_path = BUILD / "out" / "stdout.txt"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     peak = 0
@@ -83,24 +90,26 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, cwd=ROOT, env={**os.environ, **(env or {})})
         while True:
-            done, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            done, status, usage = os.wait4(proc.pid, os.WNOHANG if sample else 0)
             if done:
                 break
             peak = max(peak, sum(_pss(p) for p in _tree(proc.pid)))
             time.sleep(0.05)
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, max(peak, usage.ru_maxrss * 1024), proc.returncode, out_path.read_text())
+    peak = max(peak, usage.ru_maxrss * 1024) if sample else 0
+    return Run(wall, peak, proc.returncode, out_path.read_text())
 
 
 def median_runs(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> list[Run]:
-    runs = []
-    for _ in range(repeat):
-        run = measure(cmd, env)
+    """``repeat`` timed runs of ``cmd``, each with the peak memory of one more run, sampled."""
+    runs = [measure(cmd, env, sample=False) for _ in range(repeat)]
+    runs.append(measure(cmd, env, sample=True))
+    for run in runs:
         if run.code != 0:
             raise SystemExit(f"failed (exit {run.code}): {' '.join(cmd)}")
-        runs.append(run)
-    return runs
+    peak = runs.pop().peak_rss
+    return [replace(run, peak_rss=peak) for run in runs]
 
 
 def med(values: list[float]) -> float:
