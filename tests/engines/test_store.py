@@ -88,40 +88,35 @@ def test_the_csv_report_streams_a_rule_at_a_time(export: Path, tmp_path: Path) -
 
 
 class _Mapped:
-    def __init__(self, k: int, path: Path) -> None:
-        self.k, self.events, self.cases = k, str(path), str(path)
-        self.saved = Saved(str(path), str(path))
+    def __init__(self, k: int, rows: int) -> None:
+        self.k, self.rows = k, rows
+        self.saved = Saved(f"events-{k}.arrow", f"cases-{k}.arrow")
 
 
-def test_judging_groups_are_balanced_and_hold_every_part(tmp_path: Path) -> None:
+def test_judging_groups_are_balanced_and_hold_every_part() -> None:
     sizes = [70, 10, 40, 40, 30, 5, 90, 20]
-    parts = []
-    for k, size in enumerate(sizes):
-        path = tmp_path / f"events-{k}.arrow"
-        path.write_bytes(b"x" * size)
-        parts.append(_Mapped(k, path))
+    parts = [_Mapped(k, size) for k, size in enumerate(sizes)]
     groups = judge_groups(parts, jobs=2, size=100)
-    assert len(groups) == 4  # 305 bytes in groups of at most about 100, two per worker
+    assert len(groups) == 4  # 305 events in groups of at most about 100, two per worker
     members = sorted(s.events for g in groups for s in g)
-    assert members == sorted(str(tmp_path / f"events-{k}.arrow") for k in range(len(sizes)))
-    loads = [sum(Path(s.events).stat().st_size for s in g) for g in groups]
+    assert members == sorted(f"events-{k}.arrow" for k in range(len(sizes)))
+    loads = [sum(sizes[int(s.events[7:-6])] for s in g) for g in groups]
     assert max(loads) - min(loads) <= 30
+    assert loads == sorted(loads, reverse=True)  # the largest first
     assert len(judge_groups(parts, jobs=2, size=10**9)) == 2  # small exports: one per worker
-    # 305 bytes in groups of at most 150 on 2 workers: 4 groups, not 3 (the third would run
+    # 305 events in groups of at most 150 on 2 workers: 4 groups, not 3 (the third would run
     # while the other worker waits)
     assert len(judge_groups(parts, jobs=2, size=150)) == 4
     assert len(judge_groups(parts, jobs=3, size=150)) == 3
     assert len(judge_groups(parts[:1], jobs=2, size=10**9)) == 1
 
 
-def test_a_judging_group_holds_the_cases_of_one_release(tmp_path: Path) -> None:
+def test_a_judging_group_holds_the_cases_of_one_release() -> None:
     # judging costs a fixed time per release a group holds: parts whose cases two releases
     # judge are read by a group of each; cases no release judges go with the part's largest
     parts, releases = [], {}
     for k, labels in enumerate([["a", "a", "b", None], ["a", "b", "b", "b"], ["b"] * 4]):
-        path = tmp_path / f"events-{k}.arrow"
-        path.write_bytes(b"x" * 400)
-        parts.append(_Mapped(k, path))
+        parts.append(_Mapped(k, 400))
         ids = [f"C{k}{i}" for i in range(len(labels))]
         releases[k] = pl.DataFrame({"case_id": ids, "release": labels},
                                    schema={"case_id": pl.Utf8, "release": pl.Utf8})  # fmt: skip
@@ -139,7 +134,7 @@ def test_a_judging_group_holds_the_cases_of_one_release(tmp_path: Path) -> None:
     every = [(k, c) for k, f in releases.items() for c in f["case_id"].to_list()]
     assert sorted(judged) == sorted(every)  # every case judged once
     # 0.75 + 0.25 + 0 parts of release a, 0.25 + 0.75 + 1 of b: groups of at most about 500
-    # bytes, 1 for a and 2 for b, and one more to make a multiple of two workers
+    # events, 1 for a and 2 for b, and one more to make a multiple of two workers
     assert len(groups) == 4
     assert all(s.only is None for g in groups for s in g if s.events.endswith("events-2.arrow"))
 

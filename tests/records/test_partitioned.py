@@ -21,7 +21,11 @@ from click.testing import CliRunner
 from svcstd.cli.main import cli
 from svcstd.errors import SvcstdError
 from svcstd.records import read_records, readers
-from svcstd.records.partitioned import read_records_partitioned, worker_pool
+from svcstd.records.partitioned import (
+    read_records_partitioned,
+    returning_arrow_pool,
+    worker_pool,
+)
 from svcstd.records.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,10 +224,15 @@ def test_workers_share_the_cpus_and_leave_the_environment_as_it_was(
     # two workers on a machine of 4 CPUs: two Polars threads each, not four each
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     with worker_pool(2) as run:
         assert run.pool is not None
         assert run.pool.submit(pl.thread_pool_size).result() == 2
+        # pyarrow's pool that hands freed memory back (Linux wheels have it)
+        pool = run.pool.submit(os.getenv, "ARROW_DEFAULT_MEMORY_POOL").result()
+        assert pool == ("jemalloc" if returning_arrow_pool() else None)
     assert "POLARS_MAX_THREADS" not in os.environ
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
     # a user's own setting wins
     monkeypatch.setenv("POLARS_MAX_THREADS", "3")
     with worker_pool(2) as run:

@@ -36,4 +36,18 @@ _register()
 
 
 def main() -> None:
+    _arrow_memory()
     cli(prog_name="svcstd")
+
+
+def _arrow_memory() -> None:
+    """The command's own pyarrow allocations in a pool that hands freed memory back (see
+    :func:`svcstd.records.partitioned.returning_arrow_pool`), unless the user chose one."""
+    import os
+
+    from svcstd.records.partitioned import returning_arrow_pool
+
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ and returning_arrow_pool():
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.jemalloc_memory_pool())

@@ -2,7 +2,7 @@
 
 Memory stays bounded by a part's size, not the export's: the export streams into parts (Arrow
 IPC files in a temporary folder, :func:`svcstd.records.partitioned.split`); each worker maps
-one part. Mapped parts are then judged in *groups* of about :data:`JUDGE_BYTES` of canonical
+one part. Mapped parts are then judged in *groups* of about :data:`JUDGE_EVENTS` canonical
 events, each of the cases one release judges — a group holds whole cases as its parts do.
 The failures chosen for evidence (a few thousand at most) are explained by the driver, from
 just their cases read back from the parts' files. Judging has a fixed cost per release and
@@ -48,9 +48,12 @@ from svcstd.records.schema import RecordSet
 
 Progress = Callable[[str, int, int], None]
 
-#: Canonical events (Arrow IPC bytes) judged in one call: about half a million events of a
-#: generated export, ~0.8 GB of a worker's memory at its peak (measured at 10^7 events).
-JUDGE_BYTES = 64 * 1024 * 1024
+#: Events judged in one call: ~0.65 GB of a worker's memory at its peak (measured at 10^7
+#: events). Counted in events, not in the bytes of the parts' files: a part mapped from CSV
+#: text writes its strings' whole parse buffers, one from Parquet only the strings, so the
+#: same events took 24 groups of 64 MB from CSV and 22 from Parquet, which then peaked at
+#: 2.2 GB instead of 1.6 GB.
+JUDGE_EVENTS = 420_000
 
 
 @dataclass(frozen=True)
@@ -127,19 +130,19 @@ def releases_of(facts: SharedFacts, plan: Plan) -> pl.DataFrame:
 
 
 def judge_groups(
-    parts: Sequence[Any], jobs: int, size: int = JUDGE_BYTES,
+    parts: Sequence[Any], jobs: int, size: int = JUDGE_EVENTS,
     releases: dict[int, pl.DataFrame] | None = None,
 ) -> list[Group]:  # fmt: skip
-    """Mapped parts joined into groups of at most about ``size`` bytes of events to judge.
+    """Mapped parts joined into groups of at most about ``size`` events to judge.
 
     Judging costs a fixed ≈0.8 s per release a group holds cases of (a few thousand small
     Polars steps), whatever the group's size; so with ``releases`` (per part ``k``, each
     case's release: ``case_id, release``) a group holds one release's cases. A part whose
     cases two releases judge is then read by a group of each, which keeps its own cases
-    (:attr:`Saved.only`), its size counted in proportion; the cases no release judges go with
+    (:attr:`Saved.only`), its events counted in proportion to its cases; the cases no release judges go with
     the part's largest release.
 
-    Within a release, pieces are balanced by size (largest first, to the lightest group), and
+    Within a release, pieces are balanced by events (largest first, to the lightest group), and
     there are as many groups in all as a multiple of ``jobs`` (while there are pieces):
     workers judging groups of one size finish together, where one group more than a round
     would leave the last worker alone. The largest groups come first; each lists its parts in
@@ -147,7 +150,7 @@ def judge_groups(
     """
     pieces: dict[str, list[tuple[float, int, Saved]]] = {}
     for m in parts:
-        whole = Path(m.events).stat().st_size
+        whole = m.rows
         labels = releases.get(m.k) if releases is not None else None
         counts = labels.get_column("release").value_counts() if labels is not None else None
         if counts is None or counts.height <= 1:
@@ -193,4 +196,4 @@ def _judge(
         return _Judged(None, exc, exc.order)
 
 
-__all__ = ["JUDGE_BYTES", "check_files", "judge_groups"]
+__all__ = ["JUDGE_EVENTS", "check_files", "judge_groups"]

@@ -322,7 +322,10 @@ def _csv_parsed(
         except pl.exceptions.PolarsError as exc:
             raise CsvRefused(_first_line(exc)) from None
         counted.rows += frame.height
-        frame = frame.select([ROW, *cols]).filter(~_blank(cols))
+        frame = frame.select([ROW, *cols])
+        blank = frame.select(_blank(cols)).to_series()
+        if blank.any():
+            frame = frame.filter(~blank)
         if frame.height:
             held.append(frame)
             size += frame.height
