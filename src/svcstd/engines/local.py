@@ -52,8 +52,7 @@ Progress = Callable[[str, int, int], None]
 #: Events judged in one call: ~0.65 GB of a worker's memory at its peak (measured at 10^7
 #: events). Counted in events, not in the bytes of the parts' files: a part mapped from CSV
 #: text writes its strings' whole parse buffers, one from Parquet only the strings, so the
-#: same events took 24 groups of 64 MB from CSV and 22 from Parquet, which then peaked at
-#: 2.2 GB instead of 1.6 GB.
+#: same events made 24 groups of 64 MB from CSV and 22 from Parquet.
 JUDGE_EVENTS = 420_000
 
 
