@@ -441,7 +441,7 @@ Run = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
 #: them: at 10^7 events the run peaked at 1,984 MiB, and at 1,737 MiB with this setting, in
 #: the same time (at once, ``dirty_decay_ms:0``: 1,584 MiB, but judging took 30 % longer).
 #: A value the user set is kept.
-WORKER_MALLOC_CONF = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:0")
+WORKER_MALLOC_CONF = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:1000,muzzy_decay_ms:0"}
 
 
 @contextmanager
@@ -461,7 +461,7 @@ def worker_pool(jobs: int) -> Iterator[Workers]:
     arrow = {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"} if returning_arrow_pool() else {}
     # read when a worker first loads Polars (or pyarrow); workers are spawned as tasks come,
     # so the settings last as long as the pool
-    with _environ(POLARS_MAX_THREADS=threads, **dict([WORKER_MALLOC_CONF]), **arrow):
+    with _environ(POLARS_MAX_THREADS=threads, **WORKER_MALLOC_CONF, **arrow):
         ctx = multiprocessing.get_context("spawn")
         with cf.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
             yield Workers(pool)
